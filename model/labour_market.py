@@ -1,0 +1,305 @@
+"""The labour market: firm capacity, separations, job search and matching.
+
+Rules, all vectorised over people:
+
+* **Capacity.**  Each firm has jobs open to the poverty-alleviated.  Job
+  destruction erodes them (``uncertainties.job_destruction_rate``); a demand
+  shock removes a share of them in the affected sectors while it lasts, less
+  what the retention subsidy (援企稳岗, :mod:`model.policies.parks`) saves.  Workers above capacity are laid
+  off at random.
+* **Separations.**  Each month an employed person leaves with probability
+  ``separation_rate x sector multiplier``; migrants return home at
+  ``migrant_return_rate``; followed-up export workers separate less.
+* **Matching** (one documented rule, repeated ``search_rounds_per_month``
+  times).  Local jobs are pooled by (county, sector).  A seeker in village
+  *v* applies to one pool with probability proportional to
+  ``vacancies x exp(-distance(v, county seat)/commute_scale)``, over pools
+  within ``max_commute_km`` whose sector admits the seeker's capacity and
+  skill (village-based sectors and home work only in the seeker's own
+  county), then to a firm of that pool in proportion to its vacancies.  Each
+  firm takes its best applicants up to its vacancies, ranked by
+  ``skill + trade_match_bonus [trade fits] + priority_bonus [referred] +
+  score_noise x U(0,1)``; it rejects applicants over the sector's age limit.
+* **Migrant work** (外出务工) is found outside the model's firms at
+  ``migrant_job_finding_rate`` by full labour up to ``migrant_age_max_years``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arrays import first_k_per_group, weighted_choice_rows
+from .policies import parks
+from .population import Capacity, Channel, Population, county_people
+from .schema import SECTORS, TRADES, Scenario
+
+N_SECTORS = len(SECTORS)
+EXPORT = SECTORS.index("export_employer")
+LOCAL_SECTORS = [i for i in range(N_SECTORS) if i != EXPORT]
+
+
+@dataclass
+class Firms:
+    """Firm state as arrays; :class:`~model.agents.Firm` agents are handles."""
+
+    sector: np.ndarray
+    county: np.ndarray  # -1 for Jiangsu
+    capacity: np.ndarray  # jobs open to the poverty-alleviated (before any shock)
+    pool: np.ndarray  # county * N_SECTORS + sector; export firms: a pool of their own
+    growth_share: np.ndarray  # share of its sector's added jobs this firm receives
+    shock_factor: np.ndarray  # 1 - share of capacity removed by a shock now
+
+    @property
+    def n(self) -> int:
+        return len(self.sector)
+
+    def effective_capacity(self) -> np.ndarray:
+        return self.capacity * self.shock_factor
+
+
+def build_firms(p: Scenario, pop: Population, scale: float) -> Firms:
+    """Allocate each sector's establishments and jobs over the counties.
+
+    Counties get jobs in proportion to their poverty-alleviated people times
+    the sector's ``district_weight`` in districts; at ``scale`` < 1 a county
+    keeps at least one establishment and jobs in proportion to its sampled
+    share.
+    """
+    people = county_people(p)
+    n_c = len(people)
+    sectors, counties, caps, growth = [], [], [], []
+    for s, name in enumerate(SECTORS):
+        spec = getattr(p.sectors, name)
+        if spec.establishments == 0:
+            continue
+        if name == "export_employer":
+            n = max(1, int(round(spec.establishments * scale)))
+            sectors += [s] * n
+            counties += [-1] * n
+            caps += [spec.initial_jobs * scale / n] * n
+            growth += [0.0] * n
+            continue
+        w = people * np.where(pop.county_is_district, spec.district_weight, 1.0)
+        share = w / w.sum()
+        for c in range(n_c):
+            n = max(1, int(round(spec.establishments * share[c] * scale)))
+            sampled_share = 1.0 / pop.county_weight[c]
+            sectors += [s] * n
+            counties += [c] * n
+            caps += [spec.initial_jobs * share[c] * sampled_share / n] * n
+            growth += [share[c] * sampled_share / n] * n
+    sector = np.array(sectors, np.int16)
+    county = np.array(counties, np.int32)
+    pool = np.where(county >= 0, county * N_SECTORS + sector, n_c * N_SECTORS + EXPORT)
+    return Firms(
+        sector=sector,
+        county=county,
+        capacity=np.array(caps, float),
+        pool=pool.astype(np.int64),
+        growth_share=np.array(growth, float),
+        shock_factor=np.ones(len(sector)),
+    )
+
+
+class LabourMarket:
+    """Precomputed geometry and the market rules for one model."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        p: Scenario = model.p
+        pop: Population = model.pop
+        firms: Firms = model.firms
+        lm = p.labour_market
+        n_c = len(pop.county_x)
+        self.n_pools = (n_c + 1) * N_SECTORS
+        specs = [getattr(p.sectors, s) for s in SECTORS]
+        self.sector_trade = np.array([TRADES.index(s.trade) for s in specs])
+        self.sector_age_max = np.array([s.age_max_years for s in specs], float)
+        self.sector_wage = np.array([s.wage_yuan_per_month for s in specs], float)
+        self.sector_sep = np.array([s.separation_multiplier for s in specs], float)
+        # eligibility by (capacity, skill) group and pool
+        elig_sector = np.zeros((4 * 3, N_SECTORS))
+        for s, spec in enumerate(specs):
+            for cap in spec.eligible_capacities:
+                c = Capacity[cap.upper()]
+                for skill in range(spec.min_skill, 3):
+                    elig_sector[c * 3 + skill, s] = 1.0
+        self.elig = np.tile(elig_sector, (1, n_c + 1))
+        # distance from each village to each county seat
+        dx = pop.village_x[:, None] - pop.county_x[None, :]
+        dy = pop.village_y[:, None] - pop.county_y[None, :]
+        dist = np.hypot(dx, dy)
+        reach = np.exp(-dist / lm.commute_scale_km) * (dist <= lm.max_commute_km)
+        base = np.zeros((len(pop.village_x), self.n_pools))
+        own = pop.village_county[:, None] == np.arange(n_c)[None, :]
+        for s, spec in enumerate(specs):
+            if s == EXPORT:
+                continue
+            w = reach if spec.location == "county_seat" else reach * own
+            if spec.location == "home":
+                w = own.astype(float)
+            base[:, np.arange(n_c) * N_SECTORS + s] = w
+        self.base = base
+        self.pool_trade = np.tile(self.sector_trade, n_c + 1)
+        self.firm_order = np.argsort(firms.pool, kind="stable")
+
+    # ------------------------------------------------------------ state
+    def filled(self) -> np.ndarray:
+        f = self.model.pop.firm
+        return np.bincount(f[f >= 0], minlength=self.model.firms.n)
+
+    def vacancies(self) -> np.ndarray:
+        cap = np.rint(self.model.firms.effective_capacity()).astype(np.int64)
+        return np.maximum(0, cap - self.filled())
+
+    def hire(self, people: np.ndarray, firm: np.ndarray) -> None:
+        pop = self.model.pop
+        sector = self.model.firms.sector[firm]
+        pop.channel[people] = Channel.INDUSTRIAL_PARK + sector
+        pop.firm[people] = firm
+        pop.tenure[people] = 0
+        pop.unemployed_months[people] = 0
+        pop.priority[people] = False
+        pop.followed_up[people] = False
+
+    def release(self, people: np.ndarray) -> None:
+        """End whatever job (or post) these people hold."""
+        pop = self.model.pop
+        pop.channel[people] = Channel.NONE
+        pop.firm[people] = -1
+        pop.tenure[people] = 0
+        pop.followed_up[people] = False
+
+    # ------------------------------------------------------------ rules
+    def update_capacity(self) -> None:
+        """Job destruction and demand shocks (one month); lays off any excess.
+
+        Park growth is a lever and lives in :mod:`model.policies.parks`.
+        """
+        m = self.model
+        p, firms, month = m.p, m.firms, m.month
+        firms.capacity *= 1.0 - p.uncertainties.job_destruction_rate / 12.0
+        shock = p.uncertainties.demand_shock
+        active = shock.start_month <= month < shock.start_month + shock.duration_months
+        firms.shock_factor[:] = 1.0
+        m.shock_active = bool(active and shock.size > 0)
+        if m.shock_active:
+            hit = np.isin(firms.sector, [SECTORS.index(s) for s in shock.sectors])
+            firms.shock_factor[hit] = 1.0 - shock.size * (1.0 - parks.retention_saved_share(p))
+        self._lay_off_excess()
+
+    def _lay_off_excess(self) -> None:
+        pop, rng = self.model.pop, self.model.rng
+        cap = np.rint(self.model.firms.effective_capacity()).astype(np.int64)
+        excess = np.maximum(0, self.filled() - cap)
+        if not excess.any():
+            return
+        workers = np.flatnonzero(pop.firm >= 0)
+        workers = workers[excess[pop.firm[workers]] > 0]
+        chosen = workers[first_k_per_group(pop.firm[workers], rng.random(len(workers)), excess)]
+        self.release(chosen)
+
+    def separate(self) -> None:
+        """Quits, dismissals and migrant returns (one month)."""
+        m = self.model
+        p, pop, rng = m.p, m.pop, m.rng
+        u = p.uncertainties
+        lm = p.labour_market
+        rate = np.zeros(len(Channel))
+        rate[Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] = u.separation_rate * self.sector_sep
+        rate[Channel.MIGRANT] = lm.migrant_return_rate
+        rate[Channel.SELF_EMPLOYED] = u.separation_rate * lm.self_employed_separation_multiplier
+        working = np.flatnonzero((pop.channel >= Channel.INDUSTRIAL_PARK) & (pop.channel <= Channel.SELF_EMPLOYED))
+        prob = rate[pop.channel[working]]
+        followed = pop.followed_up[working]
+        prob[followed] *= 1.0 - p.behaviour.export.follow_up_separation_reduction
+        leaving = working[rng.random(len(working)) < prob]
+        shock = u.migrant_return_shock
+        if shock.share > 0 and m.month == shock.month:
+            migrants = np.flatnonzero(pop.channel == Channel.MIGRANT)
+            leaving = np.union1d(leaving, migrants[rng.random(len(migrants)) < shock.share])
+        self.release(leaving)
+
+    def seekers(self, able: np.ndarray) -> np.ndarray:
+        """People searching this month: idle able people (by capacity), and full
+        labour on public posts, who keep looking for market work (a post is a
+        safety net, not a career; moving on frees the post)."""
+        m = self.model
+        pop = m.pop
+        share = m.p.labour_market.search_share_by_capacity
+        by_cap = np.array([share[c] for c in ("full", "half", "weak", "over_age")] + [0.0])
+        on_post = (pop.channel >= Channel.VILLAGE_POST) & (pop.channel <= Channel.RESERVE_POST)
+        idle = np.flatnonzero(able & ((pop.channel == Channel.NONE) | (on_post & (pop.capacity == Capacity.FULL))))
+        active = m.rng.random(len(idle)) < by_cap[pop.capacity[idle]]
+        return idle[active | pop.priority[idle]]
+
+    def match(self, seekers: np.ndarray, rounds: int, directed: bool = False) -> np.ndarray:
+        """Run the matching rule; returns the people hired."""
+        m = self.model
+        pop, firms, rng, lm = m.pop, m.firms, m.rng, m.p.labour_market
+        hired_all = []
+        V = len(pop.village_x)
+        for _ in range(rounds):
+            if len(seekers) == 0:
+                break
+            vac = self.vacancies()
+            pool_vac = np.bincount(firms.pool, weights=vac, minlength=self.n_pools)
+            if pool_vac.sum() == 0:
+                break
+            group = pop.capacity[seekers].astype(np.int64) * 3 + pop.skill[seekers]
+            if directed:
+                group = group * len(TRADES) + pop.trade[seekers]
+            key = group * V + pop.village[seekers]
+            ukey, inv = np.unique(key, return_inverse=True)
+            ugroup, uvillage = ukey // V, ukey % V
+            elig_group = ugroup // len(TRADES) if directed else ugroup
+            w = self.base[uvillage] * pool_vac[None, :] * self.elig[elig_group]
+            if directed:
+                w *= self.pool_trade[None, :] == (ugroup % len(TRADES))[:, None]
+            total = w.sum(axis=1)
+            ok = total[inv] > 0
+            s, rows = seekers[ok], inv[ok]
+            if len(s) == 0:
+                break
+            pool = weighted_choice_rows(w, rows, rng)
+            # a firm within the pool, in proportion to its vacancies
+            order = self.firm_order
+            cum = np.cumsum(vac[order])
+            before = np.concatenate([[0.0], np.cumsum(pool_vac)[:-1]])
+            u = before[pool] + rng.random(len(s)) * pool_vac[pool]
+            firm = order[np.minimum(np.searchsorted(cum, u, side="right"), len(order) - 1)]
+            sector = firms.sector[firm]
+            score = (
+                pop.skill[s]
+                + lm.trade_match_bonus * (pop.trade[s] == self.sector_trade[sector])
+                + lm.priority_bonus * pop.priority[s]
+                + lm.score_noise * rng.random(len(s))
+            )
+            fit = (pop.age[s] <= self.sector_age_max[sector]) & (vac[firm] > 0)
+            s, firm, score = s[fit], firm[fit], score[fit]
+            take = first_k_per_group(firm, -score, vac)
+            self.hire(s[take], firm[take])
+            hired_all.append(s[take])
+            seekers = np.setdiff1d(seekers, s[take], assume_unique=True)
+        return np.concatenate(hired_all) if hired_all else np.zeros(0, np.int64)
+
+    def find_migrant_work(self, seekers: np.ndarray) -> None:
+        """Seekers still idle may find migrant work on their own."""
+        m = self.model
+        pop, lm = m.pop, m.p.labour_market
+        idle = seekers[pop.channel[seekers] == Channel.NONE]
+        fit = (pop.capacity[idle] == Capacity.FULL) & (pop.age[idle] <= lm.migrant_age_max_years)
+        idle = idle[fit]
+        found = idle[m.rng.random(len(idle)) < lm.migrant_job_finding_rate]
+        self.start_work(found, Channel.MIGRANT)
+
+    def start_work(self, people: np.ndarray, channel: Channel) -> None:
+        """Start non-firm work: migrant, self-employment or a public post."""
+        pop = self.model.pop
+        pop.channel[people] = channel
+        pop.firm[people] = -1
+        pop.tenure[people] = 0
+        pop.unemployed_months[people] = 0
+        pop.priority[people] = False

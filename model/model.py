@@ -1,0 +1,244 @@
+"""EmploymentModel: the wiring and the order of a month.
+
+One step is one month, in this order (docs/ODD.md, "Process overview"):
+
+1. people age, fall ill or recover; capacity declines with age;
+2. firms lose jobs to destruction and shocks (lay-offs), parks add jobs;
+3. separations and migrant returns; public-post terms end;
+4. training: dropouts, completions, firm-ordered hires; institutions open
+   cohorts; short courses;
+5. job search: institution referrals, then local matching, job fairs, the
+   export base, migrant work, start-ups;
+6. villages fill vacant public posts;
+7. monitoring detects and responds (dynamic clearing);
+8. income, flags and fiscal costs are recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import outcomes
+from .agents import Firm, Household, TrainingInstitution, Village
+from .labour_market import LabourMarket, build_firms
+from .population import Capacity, Channel, build_population, county_people, is_employed
+from .policies import export, monitoring, parks, public_posts, training
+from .scenario import LoadedScenario, as_scenario
+from .schema import CAPACITIES, TRADES
+
+
+def _reporter(model: EmploymentModel, column: str) -> float:
+    """DataCollector reporter: a column of the latest monthly row."""
+    return model.rows[-1][column] if model.rows else float("nan")
+
+
+class EmploymentModel(mesa.Model):
+    """Stable employment of Baoji's poverty-alleviated under a scenario's levers.
+
+    ``EmploymentModel(scenario, rng=SEED)``: ``scenario`` is a path, a
+    :class:`~model.scenario.LoadedScenario` or ``None`` for the Baoji baseline.
+    ``scale`` overrides ``run.scale``; ``overrides`` are dotted key paths.
+    """
+
+    def __init__(
+        self,
+        scenario: Any = None,
+        *,
+        rng: int | None = None,
+        scale: float | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        # not `self.scenario`: Mesa 3.5's Model reserves that name
+        self.spec: LoadedScenario = as_scenario(scenario, overrides)
+        self.p = self.spec.params
+        self.month = 0
+        self.rows: list[dict[str, float]] = []
+        self.ledger = outcomes.Ledger()
+        self.stats = {k: 0.0 for k in ("graduates", "graduates_measured", "graduates_placed", "export_placements", "cleared_by_post")}
+        self.shock_active = False
+        requested = self.p.run.scale if scale is None else float(scale)
+        if not 0 < requested <= 1:
+            raise ValueError(f"scale must lie in (0, 1], not {requested}")
+
+        self.pop = build_population(self.p, requested, self.rng)
+        self.scale = self.pop.n_people / float(self.pop.weight.sum())
+        self.hh_weight = self.pop.hh_weight
+        people = county_people(self.p)
+        self.county_people_share = people / people.sum()
+        self.firms = build_firms(self.p, self.pop, requested)
+        self.market = LabourMarket(self)
+        n_v = len(self.pop.village_x)
+        self.post_draw_village = self.rng.random((3, n_v))
+        self.post_draw_county = self.rng.random(len(self.pop.county_x))
+        self.monitor_draw_village = self.rng.random(n_v)
+        self.flagged_month = np.full(self.pop.n_households, -1, np.int32)
+
+        self.villages = [Village(self, v) for v in range(n_v)]
+        self.firm_agents = [Firm(self, f) for f in range(self.firms.n)]
+        self.institutions = self._institutions()
+        Household.create_agents(self, self.pop.n_households, index=list(range(self.pop.n_households)))
+
+        self._initialise_employment()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={c: partial(_reporter, column=c) for c in ("employed", "zero_employment_households", "in_training", "on_public_posts", "exported", "park_jobs", "households_below_monitoring_line", "fiscal_cost_yuan")}
+        )
+
+    # ----------------------------------------------------------- set-up
+    def _institutions(self) -> list[TrainingInstitution]:
+        b = self.p.behaviour.training
+        college = [TRADES.index(t) for t in b.college_trades]
+        centre = [TRADES.index(t) for t in b.county_centre_trades]
+        out = [TrainingInstitution(self, 0, -1, college, b.college_seat_share)]
+        for c, share in enumerate(self.county_people_share):
+            out.append(TrainingInstitution(self, c + 1, c, centre, (1 - b.college_seat_share) * share))
+        return out
+
+    def _initialise_employment(self) -> None:
+        """Month-0 state: initial migrants, jobs filled by matching, posts filled."""
+        pop, lm = self.pop, self.p.labour_market
+        self.able = self._able()
+        fit = self.able & (pop.capacity == Capacity.FULL) & (pop.age <= lm.migrant_age_max_years)
+        migrants = np.flatnonzero(fit)
+        migrants = migrants[self.rng.random(len(migrants)) < self.p.population.initial_migrant_share]
+        self.market.start_work(migrants, Channel.MIGRANT)
+        idle = np.flatnonzero(self.able & (pop.channel == Channel.NONE))
+        self.market.match(idle, rounds=lm.initial_matching_rounds)
+        self.update_household_flags(income=True)
+        public_posts.fill(self)
+        self.update_household_flags(income=True)
+        self.ledger.close()
+
+    # ---------------------------------------------------------- helpers
+    def _able(self) -> np.ndarray:
+        pop = self.p.population
+        return self.pop.able(pop.working_age_min_years, pop.labour_exit_age_years)
+
+    def update_household_flags(self, income: bool = False) -> None:
+        """Zero-employment flags (and, with ``income``, income and the monitoring line)."""
+        pop = self.pop
+        # "able to work" means of working age and available: over-age labour may
+        # work but does not make a household zero-employment, and a trainee is
+        # in a measure (the case lists training among the clearing measures)
+        available = self.able & (pop.capacity != Capacity.OVER_AGE) & (pop.channel != Channel.TRAINING)
+        able = pop.per_household(available)
+        working = pop.per_household(is_employed(pop.channel))
+        self.zero_employment_hh = (able > 0) & (working == 0)
+        if income:
+            self.income_per_head = outcomes.household_income_per_head(self)
+            line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
+            self.below_line_hh = self.income_per_head < line
+
+    def date_label(self) -> str:
+        start = _dt.date.fromisoformat(self.p.run.start + "-01")
+        months = start.year * 12 + start.month - 1 + self.month
+        return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+    # ------------------------------------------------------------ month
+    def _people_month(self) -> None:
+        """Ageing, capacity decline, illness; tenure and unemployment spells."""
+        pop, p, rng = self.pop, self.p.population, self.rng
+        before = pop.age.copy()
+        pop.age += 1.0 / 12.0
+        turned_adult = np.flatnonzero((before < p.working_age_min_years) & (pop.age >= p.working_age_min_years))
+        shares = p.capacity_shares
+        codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
+        pop.capacity[turned_adult] = codes[rng.choice(4, len(turned_adult), p=[shares.full, shares.half, shares.weak, shares.none])]
+        old = (before < p.overage_age_years) & (pop.age >= p.overage_age_years) & (pop.capacity < Capacity.NONE)
+        pop.capacity[old] = Capacity.OVER_AGE
+        exit_ = np.flatnonzero((before < p.labour_exit_age_years) & (pop.age >= p.labour_exit_age_years))
+        pop.capacity[exit_] = Capacity.NONE
+        self.market.release(exit_[is_employed(pop.channel[exit_]) | (pop.channel[exit_] == Channel.TRAINING)])
+        ageing = np.flatnonzero((pop.age >= p.capacity_decline_age_years) & (pop.capacity <= Capacity.HALF))
+        decline = ageing[rng.random(len(ageing)) < p.capacity_decline_rate_per_year / 12.0]
+        pop.capacity[decline] += 1
+        # illness: onset among the able, recovery among the ill
+        able = np.flatnonzero(self._able())
+        sick = able[rng.random(len(able)) < self.p.uncertainties.illness_rate]
+        pop.ill[sick] = True
+        self.market.release(sick[pop.channel[sick] != Channel.NONE])
+        ill = np.flatnonzero(pop.ill)
+        pop.ill[ill[rng.random(len(ill)) < self.p.labour_market.illness_recovery_rate]] = False
+        employed = is_employed(pop.channel)
+        pop.tenure[employed] += 1
+        self.able = self._able()
+        pop.unemployed_months[self.able & (pop.channel == Channel.NONE)] += 1
+
+    def step(self) -> None:
+        """Advance one month."""
+        self._people_month()
+        self.market.update_capacity()
+        parks.grow(self)
+        self.market.separate()
+        public_posts.expire_terms(self)
+        training.progress(self)
+        self.able = self._able()
+        for institution in self.institutions:
+            institution.step()
+        training.short_courses(self)
+
+        seekers = self.market.seekers(self.able)
+        self.market.match(training.referrals(self), rounds=1, directed=True)
+        self.market.match(seekers, rounds=self.p.labour_market.search_rounds_per_month)
+        export.job_fairs(self, seekers)
+        export.run_base(self, seekers)
+        self.market.find_migrant_work(seekers)
+        parks.start_businesses(self, seekers)
+
+        self.update_household_flags()
+        public_posts.fill(self)
+        self.update_household_flags(income=True)
+        monitoring.detect(self)
+        monitoring.respond(self)
+        self.update_household_flags(income=True)
+
+        public_posts.pay(self)
+        export.follow_up_cost(self)
+        self.rows.append(outcomes.record(self))
+        self.datacollector.collect(self)
+        self.month += 1
+
+    def run(self, months: int | None = None) -> None:
+        for _ in range(self.p.run.months if months is None else months):
+            self.step()
+
+    # ---------------------------------------------------------- results
+    def timeseries(self):
+        """The monthly rows as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def metrics(self) -> dict[str, float]:
+        return outcomes.run_metrics(self.rows, self.p.run.warmup_months, self.stats)
+
+    def county_table(self):
+        """Employment, zero-employment households and posts by county (full-scale equivalents)."""
+        import pandas as pd
+
+        pop = self.pop
+        w = pop.weight
+        n_c = len(pop.county_x)
+        emp = np.bincount(pop.county, weights=w * is_employed(pop.channel), minlength=n_c)
+        able = np.bincount(pop.county, weights=w * self.able, minlength=n_c)
+        hh_c = pop.village_county[pop.hh_village]
+        zero = np.bincount(hh_c, weights=self.hh_weight * self.zero_employment_hh, minlength=n_c)
+        posts = np.bincount(pop.county, weights=w * (pop.channel >= Channel.VILLAGE_POST) * (pop.channel <= Channel.RESERVE_POST), minlength=n_c)
+        return pd.DataFrame(
+            {
+                "county": [c.name for c in self.p.population.counties],
+                "employed": emp,
+                "able_to_work": able,
+                "employment_rate": np.divide(emp, able, out=np.zeros(n_c), where=able > 0),
+                "zero_employment_households": zero,
+                "on_public_posts": posts,
+            }
+        )
+
+
+__all__ = ["EmploymentModel", "CAPACITIES"]

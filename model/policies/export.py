@@ -1,0 +1,88 @@
+"""Moving labour out (输出转移): the Jiangsu base, job fairs and follow-up.
+
+The case: a labour-export base in Jiangsu; the Spring Breeze Action job fairs,
+online and offline; follow-up services after placement.
+
+Rules:
+
+* **Placements.**  Each month the base places ``placements_per_year / 12``
+  people (at the model's scale) with its employers: idle full labour within
+  the export age window, each willing with probability ``willingness``.
+* **Job fairs.**  With *n* fairs this month a seeker attends with probability
+  ``1 - (1 - job_fair_reach) ** n``.  Attendees get one more round of local
+  matching, and the willing among them can sign with the Jiangsu employers.
+* **Follow-up.**  With ``follow_up`` on, exported workers separate
+  ``follow_up_separation_reduction`` less often, at a cost per worker-month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrays import first_k_per_group, stochastic_round
+from ..population import Capacity, Channel
+from ..schema import SECTORS
+
+EXPORT_SECTOR = SECTORS.index("export_employer")
+
+
+def _willing(model, people: np.ndarray) -> np.ndarray:
+    pop, b = model.pop, model.p.behaviour.export
+    ok = (
+        (pop.channel[people] == Channel.NONE)
+        & (pop.capacity[people] == Capacity.FULL)
+        & (pop.age[people] >= b.age_min_years)
+        & (pop.age[people] <= b.age_max_years)
+    )
+    people = people[ok]
+    return people[model.rng.random(len(people)) < b.willingness]
+
+
+def place(model, people: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Place people with the Jiangsu employers, up to their vacancies (and ``limit``)."""
+    if len(people) == 0:
+        return people
+    firms = np.flatnonzero(model.firms.sector == EXPORT_SECTOR)
+    vac = model.market.vacancies()
+    room = int(vac[firms].sum())
+    n = min(len(people), room if limit is None else min(room, limit))
+    if n <= 0:
+        return people[:0]
+    chosen = model.rng.choice(people, size=n, replace=False)
+    # spread over employers in proportion to their vacancies
+    firm = model.rng.choice(firms, size=n, p=vac[firms] / room)
+    take = first_k_per_group(firm, model.rng.random(n), vac)
+    chosen, firm = chosen[take], firm[take]
+    model.market.hire(chosen, firm)
+    model.pop.followed_up[chosen] = model.p.levers.export.follow_up
+    model.ledger.add("export", float(model.pop.weight[chosen].sum()) * model.p.levers.export.subsidy_yuan_per_placement)
+    model.stats["export_placements"] += float(model.pop.weight[chosen].sum())
+    return chosen
+
+
+def run_base(model, seekers: np.ndarray) -> None:
+    """The export base's monthly placements."""
+    quota = int(stochastic_round(model.p.levers.export.placements_per_year * model.scale / 12.0, model.rng))
+    if quota:
+        place(model, _willing(model, seekers), limit=quota)
+
+
+def job_fairs(model, seekers: np.ndarray) -> None:
+    """This month's fairs: an extra matching round and Jiangsu sign-ups for attendees."""
+    e, b = model.p.levers.export, model.p.behaviour.export
+    fairs = int(stochastic_round(e.job_fairs_per_year / 12.0, model.rng))
+    model.ledger.add("export", fairs * b.job_fair_cost_yuan)
+    if fairs == 0:
+        return
+    reach = 1.0 - (1.0 - b.job_fair_reach) ** fairs
+    idle = seekers[model.pop.channel[seekers] == Channel.NONE]
+    attendees = idle[model.rng.random(len(idle)) < reach]
+    model.market.match(attendees, rounds=1)
+    place(model, _willing(model, attendees))
+
+
+def follow_up_cost(model) -> None:
+    pop = model.pop
+    followed = (pop.channel == Channel.EXPORT) & pop.followed_up
+    cost = float(pop.weight[followed].sum()) * model.p.behaviour.export.follow_up_cost_yuan_per_worker_month
+    model.ledger.add("export", cost)

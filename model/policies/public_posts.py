@@ -1,0 +1,124 @@
+"""Public posts as a safety net (公岗兜底).
+
+The case: maintenance posts for rural infrastructure (the "1+7", later
+"1+10" scheme) go first to weak and over-age labour; service posts in public
+agencies (公益专岗) are reserved for the poverty-alleviated; every
+administrative village has cleaning, greening and elderly-care posts.
+
+Rules:
+
+* **Quotas.**  Each village holds ``village_posts_per_village`` and
+  ``maintenance_posts_per_village`` posts; agency posts are held by counties
+  in proportion to their poverty-alleviated people.  Fractional quotas are
+  rounded per village with a fixed draw, so totals are right on average and
+  stable month to month.  ``clearing_reserve_posts_per_village`` more exist
+  only for dynamic clearing (:mod:`.monitoring`).
+* **Eligibility.**  Posts are a safety net: they go to able people who are
+  idle and either in a zero-employment household, of weak, half or over-age
+  labour, or unemployed for ``eligibility_unemployed_months``.
+* **Priority.**  ``zero_employment_first``: zero-employment households, then
+  weak labour, then the rest; ``weak_labour_first``: the reverse of the first
+  two; ``lottery``: at random.  Maintenance posts always go first to weak and
+  over-age labour.  Ties are broken at random.
+* **Term.**  A holder leaves after ``max_term_months`` (and may re-qualify).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrays import first_k_per_group
+from ..population import POST_CHANNELS, Capacity, Channel
+
+WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
+
+
+def quotas(model) -> dict[Channel, np.ndarray]:
+    """Posts per village (village, maintenance, reserve) and per county (agency)."""
+    pp = model.p.levers.public_posts
+    u_v, u_c = model.post_draw_village, model.post_draw_county
+
+    def per(x: float, u: np.ndarray) -> np.ndarray:
+        return (np.floor(x) + (u < x - np.floor(x))).astype(np.int64)
+
+    county_share = model.county_people_share / model.pop.county_weight
+    return {
+        Channel.VILLAGE_POST: per(pp.village_posts_per_village, u_v[0]),
+        Channel.MAINTENANCE_POST: per(pp.maintenance_posts_per_village, u_v[1]),
+        Channel.RESERVE_POST: per(pp.clearing_reserve_posts_per_village, u_v[2]),
+        Channel.AGENCY_POST: np.floor(pp.agency_posts_total * county_share + u_c).astype(np.int64),
+    }
+
+
+def holder_place(model, channel: Channel) -> np.ndarray:
+    """Village (or county, for agency posts) of each person, as the post's place."""
+    return model.pop.county if channel == Channel.AGENCY_POST else model.pop.village
+
+
+def vacancies(model, channel: Channel, quota: np.ndarray) -> np.ndarray:
+    place = holder_place(model, channel)
+    held = np.bincount(place[model.pop.channel == channel], minlength=len(quota))
+    return np.maximum(0, quota - held)
+
+
+def priority_key(model, people: np.ndarray, channel: Channel) -> np.ndarray:
+    """Lower is served first: tier by the priority rule, random within a tier."""
+    pop = model.pop
+    rule = model.p.levers.public_posts.priority
+    zero = model.zero_employment_hh[pop.hh[people]]
+    weak = np.isin(pop.capacity[people], WEAK_LABOUR)
+    if rule == "zero_employment_first":
+        tier = np.where(zero, 0, np.where(weak, 1, 2))
+    elif rule == "weak_labour_first":
+        tier = np.where(weak, 0, np.where(zero, 1, 2))
+    else:
+        tier = np.zeros(len(people))
+    if channel == Channel.MAINTENANCE_POST:
+        tier = tier + 3 * ~np.isin(pop.capacity[people], (Capacity.WEAK, Capacity.OVER_AGE))
+    return tier + model.rng.random(len(people))
+
+
+def candidates(model) -> np.ndarray:
+    pop = model.pop
+    pp = model.p.levers.public_posts
+    idle = model.able & (pop.channel == Channel.NONE)
+    need = (
+        model.zero_employment_hh[pop.hh]
+        | np.isin(pop.capacity, WEAK_LABOUR)
+        | (pop.unemployed_months >= pp.eligibility_unemployed_months)
+    )
+    return np.flatnonzero(idle & need)
+
+
+def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray) -> np.ndarray:
+    """Fill vacant posts of one kind from ``people`` in priority order."""
+    if len(people) == 0:
+        return people
+    place = holder_place(model, channel)[people]
+    key = priority_key(model, people, channel)
+    take = first_k_per_group(place, key, vacancies(model, channel, quota))
+    chosen = people[take]
+    model.market.start_work(chosen, channel)
+    return chosen
+
+
+def expire_terms(model) -> None:
+    pop = model.pop
+    on_post = np.isin(pop.channel, POST_CHANNELS)
+    done = np.flatnonzero(on_post & (pop.tenure >= model.p.levers.public_posts.max_term_months))
+    model.market.release(done)
+
+
+def fill(model) -> None:
+    """Villages and counties fill their vacant regular posts."""
+    q = quotas(model)
+    people = candidates(model)
+    for channel in (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST):
+        people = people[model.pop.channel[people] == Channel.NONE]
+        assign(model, people, channel, q[channel])
+
+
+def pay(model) -> None:
+    pop = model.pop
+    on_post = np.isin(pop.channel, POST_CHANNELS)
+    model.ledger.add("public_posts", float(pop.weight[on_post].sum()) * model.p.levers.public_posts.monthly_pay_yuan)

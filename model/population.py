@@ -1,0 +1,273 @@
+"""The synthetic population: counties -> villages -> households -> members.
+
+The population is the poverty-alleviated (脱贫人口) of the scenario's counties.
+People are spread over counties in proportion to their villages, with more per
+village in the former national poverty counties (``poverty_county_weight``).
+
+**Scale.** ``scale`` samples whole villages, stratified by county (at least
+one per county), so that each sampled village keeps its full households and
+its public posts.  Every person and household carries the weight
+``villages in county / villages sampled``; outputs are weighted sums, i.e.
+full-scale equivalents.
+
+Members live in population-wide numpy arrays, contiguous by household; the
+:class:`~model.agents.Household` agent is a handle on its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from .schema import CAPACITIES, TRADES, Scenario
+
+
+class Capacity(IntEnum):
+    """Labour capacity; lower is stronger.  ``NONE`` cannot work."""
+
+    FULL = 0
+    HALF = 1
+    WEAK = 2
+    OVER_AGE = 3
+    NONE = 4
+
+
+class Channel(IntEnum):
+    """What a person does this month.  1..12 are employment."""
+
+    NONE = 0
+    INDUSTRIAL_PARK = 1
+    AGRICULTURAL_PARK = 2
+    VILLAGE_FACTORY = 3
+    HOME_PIECEWORK = 4
+    LOCAL_SERVICES = 5
+    EXPORT = 6
+    MIGRANT = 7
+    SELF_EMPLOYED = 8
+    VILLAGE_POST = 9
+    MAINTENANCE_POST = 10
+    AGENCY_POST = 11
+    RESERVE_POST = 12
+    TRAINING = 13
+
+
+FIRM_CHANNELS = range(Channel.INDUSTRIAL_PARK, Channel.EXPORT + 1)
+POST_CHANNELS = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.RESERVE_POST)
+EMPLOYED_MAX = Channel.RESERVE_POST
+
+BAND_EDGES = {  # age band -> [low, high) in years
+    "age_0_15": (0, 16),
+    "age_16_29": (16, 30),
+    "age_30_44": (30, 45),
+    "age_45_59": (45, 60),
+    "age_60_69": (60, 70),
+    "age_70_84": (70, 85),
+}
+
+
+def is_employed(channel: np.ndarray) -> np.ndarray:
+    return (channel >= Channel.INDUSTRIAL_PARK) & (channel <= EMPLOYED_MAX)
+
+
+@dataclass
+class Population:
+    """All state of places and people, as arrays (one row per entity)."""
+
+    # counties
+    county_weight: np.ndarray
+    county_x: np.ndarray
+    county_y: np.ndarray
+    county_is_district: np.ndarray
+    county_villages_sampled: np.ndarray
+    # villages
+    village_county: np.ndarray
+    village_x: np.ndarray
+    village_y: np.ndarray
+    # households
+    hh_village: np.ndarray
+    hh_start: np.ndarray
+    hh_size: np.ndarray
+    # people (contiguous by household)
+    hh: np.ndarray
+    age: np.ndarray
+    female: np.ndarray
+    capacity: np.ndarray
+    trade: np.ndarray
+    skill: np.ndarray
+    channel: np.ndarray
+    weight: np.ndarray = field(init=False)
+    village: np.ndarray = field(init=False)
+    county: np.ndarray = field(init=False)
+    ill: np.ndarray = field(init=False)
+    firm: np.ndarray = field(init=False)
+    wage: np.ndarray = field(init=False)
+    tenure: np.ndarray = field(init=False)
+    unemployed_months: np.ndarray = field(init=False)
+    training_end: np.ndarray = field(init=False)
+    ordered_firm: np.ndarray = field(init=False)
+    graduated_month: np.ndarray = field(init=False)
+    institution: np.ndarray = field(init=False)
+    followed_up: np.ndarray = field(init=False)
+    priority: np.ndarray = field(init=False)
+    training_priority: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.hh)
+        self.village = self.hh_village[self.hh]
+        self.county = self.village_county[self.village]
+        self.weight = self.county_weight[self.county].astype(np.float64)
+        self.ill = np.zeros(n, bool)
+        self.firm = np.full(n, -1, np.int32)
+        self.wage = np.zeros(n, np.float64)
+        self.tenure = np.zeros(n, np.int32)
+        self.unemployed_months = np.zeros(n, np.int32)
+        self.training_end = np.full(n, -1, np.int32)
+        self.ordered_firm = np.full(n, -1, np.int32)
+        self.graduated_month = np.full(n, -10**6, np.int32)
+        self.institution = np.full(n, -1, np.int32)
+        self.followed_up = np.zeros(n, bool)
+        self.priority = np.zeros(n, bool)
+        self.training_priority = np.zeros(n, bool)
+
+    @property
+    def n_people(self) -> int:
+        return len(self.hh)
+
+    @property
+    def n_households(self) -> int:
+        return len(self.hh_start)
+
+    @property
+    def hh_weight(self) -> np.ndarray:
+        return self.county_weight[self.village_county[self.hh_village]]
+
+    def employed(self) -> np.ndarray:
+        return is_employed(self.channel)
+
+    def able(self, working_age_min: float, exit_age: float) -> np.ndarray:
+        """Able to work: working age, some labour capacity, not ill."""
+        return (
+            (self.capacity < Capacity.NONE)
+            & ~self.ill
+            & (self.age >= working_age_min)
+            & (self.age < exit_age)
+        )
+
+    def per_household(self, values: np.ndarray) -> np.ndarray:
+        """Sum a per-person array over each household."""
+        return np.bincount(self.hh, weights=values, minlength=self.n_households)
+
+
+def _largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
+    """Integer allocation of ``total`` proportional to ``weights``."""
+    raw = total * weights / weights.sum()
+    out = np.floor(raw).astype(np.int64)
+    short = int(round(total)) - out.sum()
+    if short > 0:
+        out[np.argsort(out - raw)[:short]] += 1
+    return out
+
+
+def county_people(p: Scenario) -> np.ndarray:
+    """People per county at full scale (villages x poverty-county weight)."""
+    pop = p.population
+    w = np.array(
+        [c.villages * (pop.poverty_county_weight if c.poverty_county else 1.0) for c in pop.counties]
+    )
+    return pop.people_total * w / w.sum()
+
+
+def build_population(p: Scenario, scale: float, rng: np.random.Generator) -> Population:
+    """Draw the synthetic population for a scenario at ``scale``."""
+    pop = p.population
+    counties = pop.counties
+    villages_full = np.array([c.villages for c in counties])
+    sampled = np.maximum(1, np.rint(villages_full * scale)).astype(np.int64)
+    sampled = np.minimum(sampled, villages_full)
+    people_per_village = county_people(p) / villages_full
+
+    village_county = np.repeat(np.arange(len(counties)), sampled)
+    n_v = len(village_county)
+    # uniform on a disc of radius 1.5 R has mean distance R from its centre
+    r = 1.5 * pop.village_radius_km * np.sqrt(rng.random(n_v))
+    theta = rng.random(n_v) * 2 * np.pi
+    cx = np.array([c.x_km for c in counties], float)
+    cy = np.array([c.y_km for c in counties], float)
+    village_x = cx[village_county] + r * np.cos(theta)
+    village_y = cy[village_county] + r * np.sin(theta)
+
+    hh_per_village = rng.poisson(people_per_village[village_county] / pop.household_size_mean)
+    hh_per_village = np.maximum(hh_per_village, 1)
+    hh_village = np.repeat(np.arange(n_v), hh_per_village)
+    n_h = len(hh_village)
+    hh_size = 1 + rng.poisson(pop.household_size_mean - 1.0, n_h)
+    hh_start = np.concatenate([[0], np.cumsum(hh_size)[:-1]])
+    hh = np.repeat(np.arange(n_h), hh_size)
+    n = len(hh)
+
+    age = _draw_ages(pop, n, rng)
+    first = hh_start
+    adult = age[first] < pop.working_age_min_years
+    # every household has an adult head: redraw heads among the adult bands
+    while adult.any():
+        idx = first[adult]
+        age[idx] = _draw_ages(pop, len(idx), rng)
+        adult = age[first] < pop.working_age_min_years
+
+    capacity = _draw_capacity(pop, age, rng)
+    trade = rng.choice(len(TRADES), n, p=list(pop.trade_shares.model_dump().values())).astype(np.int8)
+    skill = rng.choice(3, n, p=list(pop.skill_shares.model_dump().values())).astype(np.int8)
+    child = age < pop.working_age_min_years
+    trade[child] = 0
+    skill[child] = 0
+
+    return Population(
+        county_weight=(villages_full / sampled).astype(np.float64),
+        county_x=cx,
+        county_y=cy,
+        county_is_district=np.array([c.name.endswith("区") for c in counties]),
+        county_villages_sampled=sampled,
+        village_county=village_county,
+        village_x=village_x,
+        village_y=village_y,
+        hh_village=hh_village,
+        hh_start=hh_start,
+        hh_size=hh_size,
+        hh=hh,
+        age=age,
+        female=rng.random(n) < pop.female_share,
+        capacity=capacity,
+        trade=trade,
+        skill=skill,
+        channel=np.zeros(n, np.int8),
+    )
+
+
+def _draw_ages(pop, n: int, rng: np.random.Generator) -> np.ndarray:
+    bands = pop.age_bands.model_dump()
+    names = list(bands)
+    shares = np.array([bands[k] for k in names])
+    which = rng.choice(len(names), n, p=shares)
+    lo = np.array([BAND_EDGES[k][0] for k in names], float)[which]
+    hi = np.array([BAND_EDGES[k][1] for k in names], float)[which]
+    return lo + (hi - lo) * rng.random(n)
+
+
+def _draw_capacity(pop, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Capacity by age: working-age shares; over-age after 60; none after exit age."""
+    n = len(age)
+    shares = pop.capacity_shares
+    p = [shares.full, shares.half, shares.weak, shares.none]
+    codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
+    capacity = codes[rng.choice(4, n, p=p)]
+    old = age >= pop.overage_age_years
+    capacity[old] = np.where(
+        rng.random(old.sum()) < pop.overage_able_share, Capacity.OVER_AGE, Capacity.NONE
+    )
+    capacity[(age >= pop.labour_exit_age_years) | (age < pop.working_age_min_years)] = Capacity.NONE
+    return capacity
+
+
+assert tuple(c.name.lower() for c in list(Capacity)[:4]) == CAPACITIES
