@@ -13,10 +13,18 @@ def first_k_per_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.n
     """
     if len(group) == 0:
         return np.zeros(0, np.int64)
-    order = np.lexsort((key, group))
-    g = group[order]
-    rank = np.arange(len(g)) - np.searchsorted(g, g, side="left")
-    return order[rank < k[g]]
+    # only groups with room matter; dropping the rest first keeps the sorts small
+    live = np.flatnonzero(k[group] > 0)
+    if len(live) == 0:
+        return live
+    g_live, key_live = group[live], key[live]
+    by_key = np.argsort(key_live, kind="stable")
+    order = by_key[np.argsort(g_live[by_key], kind="stable")]  # radix sort on ints
+    g = g_live[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    counts = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, counts)
+    return live[order[rank < k[g]]]
 
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
@@ -48,3 +56,11 @@ def bernoulli(p: np.ndarray | float, n: int, rng: np.random.Generator) -> np.nda
 
 def logistic(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def lookup(values: np.ndarray, members, size: int) -> np.ndarray:
+    """Boolean mask ``values in members`` for small non-negative integer codes
+    (a table lookup; much faster than ``np.isin`` on large arrays)."""
+    table = np.zeros(size, bool)
+    table[list(members)] = True
+    return table[values]

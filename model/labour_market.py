@@ -144,11 +144,16 @@ class LabourMarket:
         self.base = base
         self.pool_trade = np.tile(self.sector_trade, n_c + 1)
         self.firm_order = np.argsort(firms.pool, kind="stable")
+        self.recount()
 
     # ------------------------------------------------------------ state
-    def filled(self) -> np.ndarray:
+    def recount(self) -> None:
+        """Recount each firm's workers from the people (hire/release keep it current)."""
         f = self.model.pop.firm
-        return np.bincount(f[f >= 0], minlength=self.model.firms.n)
+        self._filled = np.bincount(f[f >= 0], minlength=self.model.firms.n)
+
+    def filled(self) -> np.ndarray:
+        return self._filled
 
     def vacancies(self) -> np.ndarray:
         cap = np.rint(self.model.firms.effective_capacity()).astype(np.int64)
@@ -157,8 +162,10 @@ class LabourMarket:
     def hire(self, people: np.ndarray, firm: np.ndarray) -> None:
         pop = self.model.pop
         sector = self.model.firms.sector[firm]
+        self.release(people[pop.firm[people] >= 0])
         pop.channel[people] = Channel.INDUSTRIAL_PARK + sector
         pop.firm[people] = firm
+        np.add.at(self._filled, firm, 1)
         pop.tenure[people] = 0
         pop.unemployed_months[people] = 0
         pop.priority[people] = False
@@ -167,6 +174,8 @@ class LabourMarket:
     def release(self, people: np.ndarray) -> None:
         """End whatever job (or post) these people hold."""
         pop = self.model.pop
+        firm = pop.firm[people]
+        np.subtract.at(self._filled, firm[firm >= 0], 1)
         pop.channel[people] = Channel.NONE
         pop.firm[people] = -1
         pop.tenure[people] = 0
@@ -298,6 +307,7 @@ class LabourMarket:
     def start_work(self, people: np.ndarray, channel: Channel) -> None:
         """Start non-firm work: migrant, self-employment or a public post."""
         pop = self.model.pop
+        self.release(people[pop.firm[people] >= 0])
         pop.channel[people] = channel
         pop.firm[people] = -1
         pop.tenure[people] = 0

@@ -119,20 +119,38 @@ class EmploymentModel(mesa.Model):
         pop = self.p.population
         return self.pop.able(pop.working_age_min_years, pop.labour_exit_age_years)
 
+    def _available(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Able to work in the sense of the zero-employment definition.
+
+        Of working age and available: over-age labour may work but does not
+        make a household zero-employment, and a trainee is in a measure (the
+        case lists training among the clearing measures).
+        """
+        pop = self.pop
+        return self.able[people] & (pop.capacity[people] != Capacity.OVER_AGE) & (pop.channel[people] != Channel.TRAINING)
+
     def update_household_flags(self, income: bool = False) -> None:
         """Zero-employment flags (and, with ``income``, income and the monitoring line)."""
         pop = self.pop
-        # "able to work" means of working age and available: over-age labour may
-        # work but does not make a household zero-employment, and a trainee is
-        # in a measure (the case lists training among the clearing measures)
-        available = self.able & (pop.capacity != Capacity.OVER_AGE) & (pop.channel != Channel.TRAINING)
-        able = pop.per_household(available)
+        able = pop.per_household(self._available())
         working = pop.per_household(is_employed(pop.channel))
         self.zero_employment_hh = (able > 0) & (working == 0)
         if income:
             self.income_per_head = outcomes.household_income_per_head(self)
             line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
             self.below_line_hh = self.income_per_head < line
+
+    def refresh_zero_employment(self, households: np.ndarray) -> None:
+        """Recompute the zero-employment flag of a few households only."""
+        if len(households) == 0:
+            return
+        pop = self.pop
+        sizes = pop.hh_size[households]
+        people = np.repeat(pop.hh_start[households] - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
+        owner = np.repeat(np.arange(len(households)), sizes)
+        able = np.bincount(owner, weights=self._available(people), minlength=len(households))
+        working = np.bincount(owner, weights=is_employed(pop.channel[people]), minlength=len(households))
+        self.zero_employment_hh[households] = (able > 0) & (working == 0)
 
     def date_label(self) -> str:
         start = _dt.date.fromisoformat(self.p.run.start + "-01")

@@ -67,8 +67,13 @@ BAND_EDGES = {  # age band -> [low, high) in years
 }
 
 
+_EMPLOYED = np.zeros(len(Channel), bool)
+_EMPLOYED[Channel.INDUSTRIAL_PARK : EMPLOYED_MAX + 1] = True
+
+
 def is_employed(channel: np.ndarray) -> np.ndarray:
-    return (channel >= Channel.INDUSTRIAL_PARK) & (channel <= EMPLOYED_MAX)
+    return _EMPLOYED[channel]
+
 
 
 @dataclass

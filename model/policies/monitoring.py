@@ -62,6 +62,8 @@ def _one_member(model, households: np.ndarray, weakest_first: bool) -> np.ndarra
     """One idle able member per household: the strongest (or weakest) by capacity."""
     pop = model.pop
     members = np.flatnonzero(_in(model, households) & model.able & (pop.channel == Channel.NONE))
+    if len(members) == 0:  # e.g. every pushed household found work this month
+        return members
     cap = pop.capacity[members].astype(float)
     key = -cap if weakest_first else cap
     order = np.lexsort((model.rng.random(len(members)), key, pop.hh[members]))
@@ -84,7 +86,7 @@ def respond(model) -> None:
     pushed = _one_member(model, households, weakest_first=False)
     pop.priority[pushed] = True
     model.market.match(pushed, rounds=1)
-    model.update_household_flags()
+    model.refresh_zero_employment(households)
     if mon.dynamic_clearing:
         zero = households[model.zero_employment_hh[households]]
         people = _one_member(model, zero, weakest_first=True)
@@ -93,7 +95,7 @@ def respond(model) -> None:
             people = people[pop.channel[people] == Channel.NONE]
             placed = public_posts.assign(model, people, channel, quotas[channel])
             model.stats["cleared_by_post"] += float(pop.weight[placed].sum())
-        model.update_household_flags()
+        model.refresh_zero_employment(households)
     idle = np.flatnonzero(_in(model, households) & model.able & (pop.channel == Channel.NONE))
     pop.training_priority[idle] = True
     model.flagged_month[households] = np.where(

@@ -53,7 +53,7 @@ def grow(model) -> None:
     model.ledger.add("parks", gross / 12.0 * parks.subsidy_yuan_per_job_added)
     if model.shock_active:
         hit = np.isin(firms.sector, [SECTORS.index(s) for s in p.uncertainties.demand_shock.sectors])
-        workers = np.isin(model.pop.firm, np.flatnonzero(hit))
+        workers = np.r_[hit, False][model.pop.firm]  # firm -1 (none) maps to False
         cost = float(model.pop.weight[workers].sum()) * parks.retention_subsidy_yuan_per_worker_month
         model.ledger.add("parks", cost)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import first_k_per_group
+from ..arrays import first_k_per_group, lookup
 from ..population import POST_CHANNELS, Capacity, Channel
 
 WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
@@ -66,7 +66,7 @@ def priority_key(model, people: np.ndarray, channel: Channel) -> np.ndarray:
     pop = model.pop
     rule = model.p.levers.public_posts.priority
     zero = model.zero_employment_hh[pop.hh[people]]
-    weak = np.isin(pop.capacity[people], WEAK_LABOUR)
+    weak = lookup(pop.capacity[people], WEAK_LABOUR, len(Capacity))
     if rule == "zero_employment_first":
         tier = np.where(zero, 0, np.where(weak, 1, 2))
     elif rule == "weak_labour_first":
@@ -74,7 +74,7 @@ def priority_key(model, people: np.ndarray, channel: Channel) -> np.ndarray:
     else:
         tier = np.zeros(len(people))
     if channel == Channel.MAINTENANCE_POST:
-        tier = tier + 3 * ~np.isin(pop.capacity[people], (Capacity.WEAK, Capacity.OVER_AGE))
+        tier = tier + 3 * ~lookup(pop.capacity[people], (Capacity.WEAK, Capacity.OVER_AGE), len(Capacity))
     return tier + model.rng.random(len(people))
 
 
@@ -84,7 +84,7 @@ def candidates(model) -> np.ndarray:
     idle = model.able & (pop.channel == Channel.NONE)
     need = (
         model.zero_employment_hh[pop.hh]
-        | np.isin(pop.capacity, WEAK_LABOUR)
+        | lookup(pop.capacity, WEAK_LABOUR, len(Capacity))
         | (pop.unemployed_months >= pp.eligibility_unemployed_months)
     )
     return np.flatnonzero(idle & need)
@@ -104,7 +104,7 @@ def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray) -> np
 
 def expire_terms(model) -> None:
     pop = model.pop
-    on_post = np.isin(pop.channel, POST_CHANNELS)
+    on_post = lookup(pop.channel, POST_CHANNELS, len(Channel))
     done = np.flatnonzero(on_post & (pop.tenure >= model.p.levers.public_posts.max_term_months))
     model.market.release(done)
 
@@ -120,5 +120,5 @@ def fill(model) -> None:
 
 def pay(model) -> None:
     pop = model.pop
-    on_post = np.isin(pop.channel, POST_CHANNELS)
+    on_post = lookup(pop.channel, POST_CHANNELS, len(Channel))
     model.ledger.add("public_posts", float(pop.weight[on_post].sum()) * model.p.levers.public_posts.monthly_pay_yuan)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import first_k_per_group, logistic, stochastic_round
+from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
 from ..population import Capacity, Channel
 from ..schema import SECTORS, TRADES
 
@@ -83,7 +83,7 @@ def eligible(model, institution_county: int) -> np.ndarray:
         & (pop.age <= t.age_max)
         & ((pop.capacity == Capacity.FULL) | (pop.capacity == Capacity.HALF))
         & (pop.skill < 2)
-        & np.isin(pop.channel, UNDEREMPLOYED)
+        & lookup(pop.channel, UNDEREMPLOYED, len(Channel))
     )
     if institution_county >= 0:
         ok &= pop.county == institution_county

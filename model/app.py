@@ -1,0 +1,290 @@
+"""The Wengang dashboard: Mesa's SolaraViz over :class:`EmploymentModel`.
+
+Start it with ``wengang app`` (or ``solara run model/app.py``), then open
+http://127.0.0.1:8765.  Move a lever in the sidebar, press **Reset** to rebuild
+the model with it, then **Step** (one month) or **▶** (run to ``run.months``).
+
+Single source.  Every control is generated from the scenario schema: one per
+leaf of ``levers`` and per scalar leaf of ``uncertainties`` in
+:data:`model.scenario.SCHEMA_LEAVES`.  Its name is the key path (with ``__``
+for ``.``), its default the base scenario's value, its bounds the base
+scenario's ``range`` metadata, else the schema's hard limits, else
+``[lower limit, 2 x default]``.  Nothing here declares a parameter again.
+
+Environment: ``WENGANG_SCENARIO`` (base scenario file, default the Baoji
+baseline) and ``WENGANG_APP_SCALE`` (default share of villages, 0.03).
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import math
+import os
+import subprocess
+import typing
+from html import escape
+
+import numpy as np
+import solara
+from matplotlib import font_manager, rcParams
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+
+from model import plots
+from model.model import EmploymentModel
+from model.scenario import SCHEMA_LEAVES, LoadedScenario, load_scenario
+from model.schema import unit_of
+from model.validation import InputError
+
+BASE: LoadedScenario = load_scenario(os.environ.get("WENGANG_SCENARIO") or None)
+DEFAULT_SCALE = float(os.environ.get("WENGANG_APP_SCALE", "0.03"))
+CONTROLLED = ("levers.", "uncertainties.")
+NOT_CONTROLLED = {
+    "uncertainties.demand_shock.sectors": "a list of sectors, not a number; set it in the scenario file",
+}
+"""Schema leaves under ``CONTROLLED`` that have no control, with the reason.
+Levers may never appear here (tests/app/test_dashboard_schema.py)."""
+
+
+# ------------------------------------------------------------------ controls
+def param_name(path: str) -> str:
+    """Keyword name of a control: ``levers.training.x`` -> ``levers__training__x``."""
+    return path.replace(".", "__")
+
+
+def param_path(name: str) -> str:
+    return name.replace("__", ".")
+
+
+def controlled_paths() -> list[str]:
+    return [p for p in SCHEMA_LEAVES if p.startswith(CONTROLLED) and p not in NOT_CONTROLLED]
+
+
+def _limits(info) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in info.metadata:
+        lo = getattr(m, "ge", getattr(m, "gt", lo))
+        hi = getattr(m, "le", getattr(m, "lt", hi))
+    return lo, hi
+
+
+def _nice_step(span: float, integer: bool) -> float:
+    """About a hundred steps across ``span``, rounded to 1, 2 or 5 x 10^k."""
+    raw = span / 100 if span > 0 else 1.0
+    exp = 10 ** math.floor(math.log10(raw))
+    step = next(m * exp for m in (1, 2, 5, 10) if m * exp >= raw * (1 - 1e-9))
+    return max(1, round(step)) if integer else float(f"{step:.6g}")
+
+
+def control_for(path: str, spec: LoadedScenario = BASE) -> dict:
+    """The SolaraViz user-parameter dict of one schema leaf."""
+    info = SCHEMA_LEAVES[path]
+    value = spec.get(path)
+    unit = unit_of(info)
+    label = path.split(".", 1)[1] + (f" [{unit}]" if unit else "")
+    kind = info.annotation
+    if kind is bool:
+        return {"type": "Checkbox", "value": bool(value), "label": label}
+    if typing.get_origin(kind) is typing.Literal:
+        return {"type": "Select", "value": value, "values": list(typing.get_args(kind)), "label": label}
+    if kind not in (int, float):
+        raise TypeError(f"{path}: no dashboard control for a {kind}; add one to model/app.py or list it in NOT_CONTROLLED")
+    lo, hi = _limits(info)
+    rng = spec.meta.get(path, {}).get("range")
+    if rng:
+        lo, hi = rng
+    lo = lo if lo is not None else min(0, value)
+    hi = hi if hi is not None else max(2 * value, lo + 1)
+    lo, hi = min(lo, value), max(hi, value)  # a variant may lie outside the baseline's range
+    step = _nice_step(hi - lo, kind is int)
+    if kind is int:
+        return {"type": "SliderInt", "value": int(value), "min": int(lo), "max": int(hi), "step": step, "label": label}
+    return {"type": "SliderFloat", "value": float(value), "min": float(lo), "max": float(hi), "step": step, "label": label}
+
+
+RUN_CONTROLS = {
+    "rng": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "random seed"},
+    "scale": {"type": "SliderFloat", "value": DEFAULT_SCALE, "min": 0.01, "max": 0.2, "step": 0.01, "label": "scale [share of villages simulated]"},
+}
+"""Run settings (not scenario parameters): kept small so that a month takes well under a second."""
+CONTROLS = {param_name(p): control_for(p) for p in controlled_paths()}
+MODEL_PARAMS = {**RUN_CONTROLS, **CONTROLS}
+
+
+# --------------------------------------------------------------------- model
+class DashboardModel(EmploymentModel):
+    """:class:`EmploymentModel` taking the dashboard's flat keyword arguments.
+
+    SolaraViz re-creates the model on Reset with ``type(model)(**params)``;
+    the keywords are the control names (see :data:`CONTROLS`).  Values equal
+    to the base scenario's are not overrides.  Invalid combinations (say
+    ``age_min`` above ``age_max``) are dropped and reported on the page.
+    """
+
+    def __init__(self, *, rng: int = 0, scale: float = DEFAULT_SCALE, **controls) -> None:
+        unknown = sorted(set(controls) - set(CONTROLS))
+        if unknown:
+            raise TypeError(f"unknown dashboard parameters: {unknown}")
+        wanted = {param_path(k): v for k, v in controls.items()}
+        changed = {p: v for p, v in wanted.items() if v != BASE.get(p)}
+        self.problems: list[str] = []
+        try:
+            spec = BASE.with_overrides(changed)
+        except InputError as exc:
+            self.problems = [f"{pr.path or 'scenario'}: {pr.message}" for pr in exc.problems]
+            bad = tuple(pr.path for pr in exc.problems)
+            changed = {p: v for p, v in changed.items() if not any(p == b or p.startswith(b + ".") or not b for b in bad)}
+            try:
+                spec = BASE.with_overrides(changed)
+            except InputError:
+                changed, spec = {}, BASE
+        self.changed = changed
+        super().__init__(spec, rng=int(rng), scale=float(scale))
+
+    def step(self) -> None:
+        super().step()
+        self.running = self.month < self.p.run.months
+
+
+_SELF = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+DashboardModel.__init__.__signature__ = inspect.Signature(
+    [_SELF] + [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v["value"]) for k, v in MODEL_PARAMS.items()]
+)  # SolaraViz checks the controls against this signature (and would pass a Mesa scenario to **kwargs)
+
+
+# -------------------------------------------------------------------- charts
+def use_cjk_font() -> bool:
+    """Let matplotlib draw the counties' Chinese names if a CJK font is installed."""
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    wanted = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
+    found = next((f for f in wanted if f in have), None)
+    if found is None:  # a font installed after matplotlib built its cache
+        try:
+            files = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout.split()
+        except (OSError, subprocess.SubprocessError):
+            files = []
+        for file in files[:1]:
+            font_manager.fontManager.addfont(file.rstrip(":"))
+            found = font_manager.FontProperties(fname=file.rstrip(":")).get_name()
+    if found:
+        rcParams["font.sans-serif"] = ["DejaVu Sans", found, *rcParams["font.sans-serif"]]
+    return found is not None
+
+
+CJK = use_cjk_font()
+
+
+def public_posts_filled(ts, ax, p):
+    """Public posts held, by kind, against the quota of capped posts."""
+    kinds = ["on_village_posts", "on_maintenance_posts", "on_agency_posts", "on_reserve_posts"]
+    x = plots._dates(ts)
+    ax.stackplot(x, [ts[k] / 1000 for k in kinds], labels=[plots.CHANNEL_LABELS[k] for k in kinds], alpha=0.9)
+    pp = p.levers.public_posts
+    villages = sum(c.villages for c in p.population.counties)
+    quota = ((pp.village_posts_per_village + pp.maintenance_posts_per_village) * villages + pp.agency_posts_total) / 1000
+    ax.axhline(quota, color="black", ls="--", lw=1, label="Quota: village + maintenance + agency")
+    plots._style(ax, "Public posts filled", "thousand people")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+
+def by_county(table, fig, counties):
+    """Employment rate and zero-employment households by county; former poverty counties in red."""
+    ax1, ax2 = fig.subplots(1, 2, sharey=True)
+    names = list(table["county"]) if CJK else [str(c.code) for c in counties]
+    colour = ["#b2182b" if c.poverty_county else "#4575b4" for c in counties]
+    y = np.arange(len(table))[::-1]
+    ax1.barh(y, 100 * table["employment_rate"], color=colour)
+    ax1.set_yticks(y, names)
+    ax1.set_xlabel("% of people able to work")
+    ax1.set_title("Employment rate", loc="left", fontweight="bold")
+    ax2.barh(y, table["zero_employment_households"], color=colour)
+    ax2.set_xlabel("households")
+    ax2.set_title("Zero-employment households", loc="left", fontweight="bold")
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("By county (red: former poverty counties)" + ("" if CJK else "; county codes"), x=0.01, ha="left", fontsize=9, color="grey")
+
+
+def _png(draw, size=(6.4, 3.4)) -> bytes:
+    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    draw(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _chart(model, name: str, draw, needs_rows: bool = True, size=(6.4, 3.4)):
+    key = [id(model), len(model.rows)]
+    png = solara.use_memo(lambda: None if needs_rows and not model.rows else _png(lambda f: draw(f, model), size), key)
+    if png is None:
+        return solara.Info("Month 0: press Step or ▶ to simulate.", classes=[f"wengang-{name}"])
+    return solara.Image(png, width="100%", classes=[f"wengang-{name}"])
+
+
+def EmploymentChart(model):
+    return _chart(model, "employment", lambda f, m: plots.employment_by_channel(m.timeseries(), f.subplots()))
+
+
+def ZeroEmploymentChart(model):
+    return _chart(model, "zero-employment", lambda f, m: plots.zero_employment(m.timeseries(), f.subplots(), warmup=m.p.run.warmup_months))
+
+
+def PostsChart(model):
+    return _chart(model, "posts", lambda f, m: public_posts_filled(m.timeseries(), f.subplots(), m.p))
+
+
+def FiscalChart(model):
+    return _chart(model, "fiscal", lambda f, m: plots.fiscal_cost_by_lever(m.timeseries(), f.subplots()))
+
+
+def CountyChart(model):
+    return _chart(model, "county", lambda f, m: by_county(m.county_table(), f, m.p.population.counties), needs_rows=False, size=(6.4, 3.8))
+
+
+# ------------------------------------------------------------------- readout
+def _fmt(x: float, digits: int = 0) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def Readout(model):
+    """Month, employment, zero-employment households, posts and cost as text (``data-testid`` per value)."""
+    rows = model.rows
+    last = rows[-1] if rows else None
+    cells = [
+        ("month", "Month", f"{model.month} ({model.date_label()})"),
+        ("employed", "Employed", _fmt(last["employed"]) if last else "—"),
+        ("employment-rate", "Employment rate", f"{100 * last['employment_rate']:.1f} %" if last else "—"),
+        ("zero-employment-households", "Zero-employment households", _fmt(last["zero_employment_households"]) if last else "—"),
+        ("public-posts", "On public posts", _fmt(last["on_public_posts"]) if last else "—"),
+        ("fiscal-cost", "Fiscal cost to date", f"{sum(r['fiscal_cost_yuan'] for r in rows) / 1e6:,.1f} million yuan" if rows else "—"),
+    ]
+    body = "".join(
+        f'<tr><td>{label}</td><td style="text-align:right;font-weight:600" data-testid="{key}">{value}</td></tr>' for key, label, value in cells
+    )
+    changed = ", ".join(f"{escape(k.split('.', 1)[1])} = {escape(str(v))}" for k, v in model.changed.items()) or "none (the base scenario)"
+    html = (
+        f'<table style="width:100%;border-collapse:collapse">{body}</table>'
+        f'<p style="margin:8px 0 0;font-size:90%" data-testid="changed">Changed from {escape(model.p.name)}: {changed}</p>'
+        f'<p style="margin:4px 0 0;font-size:85%;color:grey">Full-scale equivalents of {model.p.population.people_total:,} '
+        f"poverty-alleviated people, simulated on a {100 * model.scale:.1f} % sample. Move a lever, press Reset, then Step or ▶.</p>"
+    )
+    children = [solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"data-testid": "readout"})]
+    if model.problems:
+        children.append(solara.Warning("Ignored invalid settings: " + "; ".join(model.problems)))
+    return solara.Column(children=children)
+
+
+COMPONENTS = [Readout, EmploymentChart, ZeroEmploymentChart, PostsChart, FiscalChart, CountyChart]
+
+
+@solara.component
+def Dashboard():
+    """One model per browser session (solara runs this module once for all of them)."""
+    model = solara.use_memo(lambda: DashboardModel(**{k: v["value"] for k, v in MODEL_PARAMS.items()}), [])
+    return SolaraViz(model, components=COMPONENTS, model_params=MODEL_PARAMS, name=f"Wengang 稳岗 · {BASE.params.name}")
+
+
+page = Dashboard()
+page  # noqa: B018  (shown when this file is run in a notebook)
