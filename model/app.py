@@ -22,14 +22,23 @@ import io
 import math
 import os
 import subprocess
+import sys
 import typing
 from html import escape
+from pathlib import Path
+
+# `solara run model/app.py` puts model/ first on sys.path, where model/model.py
+# would shadow the package `model`: take that entry out before importing it.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import numpy as np
 import solara
+from matplotlib import dates as mdates
 from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
 
 from model import plots
 from model.model import EmploymentModel
@@ -207,15 +216,32 @@ def by_county(table, fig, counties):
     fig.suptitle("By county (red: former poverty counties)" + ("" if CJK else "; county codes"), x=0.01, ha="left", fontsize=9, color="grey")
 
 
+def _tidy_dates(fig) -> None:
+    """Month ticks on short runs, year ticks on long ones (the dashboard starts at month 1)."""
+    for ax in fig.axes:
+        if not isinstance(ax.xaxis.get_major_locator(), mdates.AutoDateLocator):
+            continue
+        lo, hi = ax.get_xlim()
+        months = (hi - lo) / 30.4
+        if months <= 24:
+            ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(months / 6))))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        else:
+            ax.xaxis.set_major_locator(mdates.YearLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
 def _png(draw, size=(6.4, 3.4)) -> bytes:
     fig = Figure(figsize=size, dpi=100, layout="constrained")
     draw(fig)
+    _tidy_dates(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
 def _chart(model, name: str, draw, needs_rows: bool = True, size=(6.4, 3.4)):
+    update_counter.get()  # redraw after each Step
     key = [id(model), len(model.rows)]
     png = solara.use_memo(lambda: None if needs_rows and not model.rows else _png(lambda f: draw(f, model), size), key)
     if png is None:
@@ -223,22 +249,27 @@ def _chart(model, name: str, draw, needs_rows: bool = True, size=(6.4, 3.4)):
     return solara.Image(png, width="100%", classes=[f"wengang-{name}"])
 
 
+@solara.component
 def EmploymentChart(model):
     return _chart(model, "employment", lambda f, m: plots.employment_by_channel(m.timeseries(), f.subplots()))
 
 
+@solara.component
 def ZeroEmploymentChart(model):
     return _chart(model, "zero-employment", lambda f, m: plots.zero_employment(m.timeseries(), f.subplots(), warmup=m.p.run.warmup_months))
 
 
+@solara.component
 def PostsChart(model):
     return _chart(model, "posts", lambda f, m: public_posts_filled(m.timeseries(), f.subplots(), m.p))
 
 
+@solara.component
 def FiscalChart(model):
     return _chart(model, "fiscal", lambda f, m: plots.fiscal_cost_by_lever(m.timeseries(), f.subplots()))
 
 
+@solara.component
 def CountyChart(model):
     return _chart(model, "county", lambda f, m: by_county(m.county_table(), f, m.p.population.counties), needs_rows=False, size=(6.4, 3.8))
 
@@ -248,8 +279,10 @@ def _fmt(x: float, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
+@solara.component
 def Readout(model):
     """Month, employment, zero-employment households, posts and cost as text (``data-testid`` per value)."""
+    update_counter.get()
     rows = model.rows
     last = rows[-1] if rows else None
     cells = [
@@ -270,20 +303,53 @@ def Readout(model):
         f'<p style="margin:4px 0 0;font-size:85%;color:grey">Full-scale equivalents of {model.p.population.people_total:,} '
         f"poverty-alleviated people, simulated on a {100 * model.scale:.1f} % sample. Move a lever, press Reset, then Step or ▶.</p>"
     )
-    children = [solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"data-testid": "readout"})]
-    if model.problems:
-        children.append(solara.Warning("Ignored invalid settings: " + "; ".join(model.problems)))
-    return solara.Column(children=children)
+    with solara.Card(margin=0):
+        solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"data-testid": "readout"})
+        if model.problems:
+            solara.Warning("Ignored invalid settings: " + "; ".join(model.problems))
 
 
-COMPONENTS = [Readout, EmploymentChart, ZeroEmploymentChart, PostsChart, FiscalChart, CountyChart]
+@solara.component
+def Charts(model):
+    """The live charts, redrawn after each Step (Mesa's ``force_update``) and on Reset."""
+    update_counter.get()
+    Readout(model)
+    with solara.ColumnsResponsive(default=12, large=6):
+        for chart in (EmploymentChart, ZeroEmploymentChart, PostsChart, FiscalChart):
+            with solara.Card(margin=0):
+                chart(model)
+    with solara.Card("Counties", margin=0):
+        CountyChart(model)
+
+
+SIDEBAR_CSS = """
+.v-navigation-drawer .v-slider.v-input--horizontal { flex-wrap: wrap; margin-bottom: 6px; }
+.v-navigation-drawer .v-slider .v-input__prepend { flex: 1 0 100%; margin: 0 0 -6px; }
+.v-navigation-drawer .v-slider__label { white-space: normal; font-size: 0.85rem; }
+.v-navigation-drawer .v-slider-thumb::after {
+  content: attr(aria-valuenow); position: absolute; top: 12px; left: 50%;
+  transform: translateX(-50%); font-size: 11px; color: rgba(0, 0, 0, 0.7); white-space: nowrap;
+}
+.v-navigation-drawer .v-checkbox .v-label, .v-navigation-drawer .v-select .v-label { font-size: 0.85rem; }
+"""
+"""Lever labels on their own line and every slider's value shown under its thumb."""
 
 
 @solara.component
 def Dashboard():
-    """One model per browser session (solara runs this module once for all of them)."""
-    model = solara.use_memo(lambda: DashboardModel(**{k: v["value"] for k, v in MODEL_PARAMS.items()}), [])
-    return SolaraViz(model, components=COMPONENTS, model_params=MODEL_PARAMS, name=f"Wengang 稳岗 · {BASE.params.name}")
+    """SolaraViz drives the sidebar (controls and the generated lever controls);
+    the charts are laid out here.  One model per browser session: solara runs
+    this module once for all sessions.
+
+    The charts are not passed to SolaraViz as ``components``: its draggable
+    grid loads a Vue 2 library that fails under ipyvuetify 3 ("GlobalVue.use
+    is not a function") and would leave the page empty.
+    """
+    first = solara.use_memo(lambda: DashboardModel(**{k: v["value"] for k, v in MODEL_PARAMS.items()}), [])
+    model = solara.use_reactive(first)
+    solara.Style(SIDEBAR_CSS)
+    SolaraViz(model, components=[], model_params=MODEL_PARAMS, name=f"Wengang 稳岗 · {BASE.params.name}")
+    Charts(model.value)
 
 
 page = Dashboard()

@@ -17,14 +17,35 @@ def first_k_per_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.n
     live = np.flatnonzero(k[group] > 0)
     if len(live) == 0:
         return live
-    g_live, key_live = group[live], key[live]
-    by_key = np.argsort(key_live, kind="stable")
-    order = by_key[np.argsort(g_live[by_key], kind="stable")]  # radix sort on ints
+    g_live, key_live = group[live], key[live].astype(float)
+    # one sort on "group + key scaled into [0, 0.5]" orders by group, then key
+    lo, span = key_live.min(), np.ptp(key_live)
+    scaled = (key_live - lo) / span * 0.5 if span > 0 else np.zeros_like(key_live)
+    order = np.argsort(g_live + scaled)
     g = g_live[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     counts = np.diff(np.r_[starts, len(g)])
     rank = np.arange(len(g)) - np.repeat(starts, counts)
     return live[order[rank < k[g]]]
+
+
+def sample_per_group(group: np.ndarray, k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Positions of a uniformly random ``k[g]``-subset of each group ``g``.
+
+    Each member is first kept with probability ``min(1, 2 k / n)`` (members
+    are exchangeable, so the subset stays uniform), which keeps the sort small
+    when few are drawn from large groups (a handful of lay-offs at a large
+    firm); groups left short fall back to all their members.
+    """
+    if len(group) == 0:
+        return np.zeros(0, np.int64)
+    size = np.bincount(group, minlength=len(k))
+    p = np.minimum(1.0, 2.0 * k / np.maximum(size, 1))
+    kept = rng.random(len(group)) < p[group]
+    short = np.bincount(group[kept], minlength=len(k)) < k
+    kept |= short[group]
+    pos = np.flatnonzero(kept)
+    return pos[first_k_per_group(group[pos], rng.random(len(pos)), k)]
 
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
@@ -52,6 +73,25 @@ def weighted_choice_rows(
 def bernoulli(p: np.ndarray | float, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` independent draws, True with probability ``p`` (scalar or array)."""
     return rng.random(n) < p
+
+
+def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Positions ``i < n`` of the successes of ``n`` Bernoulli(``p``) trials.
+
+    For rare events the gaps between successes are geometric, so drawing the
+    gaps costs O(successes) instead of O(n).
+    """
+    if n == 0 or p <= 0:
+        return np.zeros(0, np.int64)
+    if p >= 0.05:
+        return np.flatnonzero(rng.random(n) < p)
+    expected = n * p
+    gaps = rng.geometric(p, size=int(expected + 8 * np.sqrt(expected) + 16))
+    pos = np.cumsum(gaps) - 1
+    while pos[-1] < n:  # rare: draw more gaps
+        more = np.cumsum(rng.geometric(p, size=len(gaps))) + pos[-1]
+        pos = np.concatenate([pos, more])
+    return pos[pos < n]
 
 
 def logistic(x: float) -> float:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import first_k_per_group, weighted_choice_rows
+from .arrays import first_k_per_group, sample_per_group, weighted_choice_rows
 from .policies import parks
 from .population import Capacity, Channel, Population, county_people
 from .schema import SECTORS, TRADES, Scenario
@@ -126,7 +126,11 @@ class LabourMarket:
                 c = Capacity[cap.upper()]
                 for skill in range(spec.min_skill, 3):
                     elig_sector[c * 3 + skill, s] = 1.0
-        self.elig = np.tile(elig_sector, (1, n_c + 1))
+        elig = np.tile(elig_sector, (1, n_c + 1))
+        # groups with the same eligible sectors form one pattern (fewer rows to weigh)
+        patterns, self.group_pattern = np.unique(elig, axis=0, return_inverse=True)
+        self.group_pattern = self.group_pattern.ravel()
+        self.pattern_elig = patterns
         # distance from each village to each county seat
         dx = pop.village_x[:, None] - pop.county_x[None, :]
         dy = pop.village_y[:, None] - pop.county_y[None, :]
@@ -207,7 +211,7 @@ class LabourMarket:
             return
         workers = np.flatnonzero(pop.firm >= 0)
         workers = workers[excess[pop.firm[workers]] > 0]
-        chosen = workers[first_k_per_group(pop.firm[workers], rng.random(len(workers)), excess)]
+        chosen = workers[sample_per_group(pop.firm[workers], excess, rng)]
         self.release(chosen)
 
     def separate(self) -> None:
@@ -257,22 +261,23 @@ class LabourMarket:
             pool_vac = np.bincount(firms.pool, weights=vac, minlength=self.n_pools)
             if pool_vac.sum() == 0:
                 break
-            group = pop.capacity[seekers].astype(np.int64) * 3 + pop.skill[seekers]
+            live = np.flatnonzero(pool_vac > 0)
+            # seekers who see the same pools with the same weights share a row
+            kind = self.group_pattern[pop.capacity[seekers].astype(np.int64) * 3 + pop.skill[seekers]]
             if directed:
-                group = group * len(TRADES) + pop.trade[seekers]
-            key = group * V + pop.village[seekers]
-            ukey, inv = np.unique(key, return_inverse=True)
-            ugroup, uvillage = ukey // V, ukey % V
-            elig_group = ugroup // len(TRADES) if directed else ugroup
-            w = self.base[uvillage] * pool_vac[None, :] * self.elig[elig_group]
+                kind = kind * len(TRADES) + pop.trade[seekers]
+            ukey, inv = np.unique(kind * V + pop.village[seekers], return_inverse=True)
+            ukind, uvillage = ukey // V, ukey % V
+            pattern = ukind // len(TRADES) if directed else ukind
+            w = self.base[np.ix_(uvillage, live)] * pool_vac[live] * self.pattern_elig[np.ix_(pattern, live)]
             if directed:
-                w *= self.pool_trade[None, :] == (ugroup % len(TRADES))[:, None]
+                w *= self.pool_trade[live][None, :] == (ukind % len(TRADES))[:, None]
             total = w.sum(axis=1)
             ok = total[inv] > 0
             s, rows = seekers[ok], inv[ok]
             if len(s) == 0:
                 break
-            pool = weighted_choice_rows(w, rows, rng)
+            pool = live[weighted_choice_rows(w, rows, rng)]
             # a firm within the pool, in proportion to its vacancies
             order = self.firm_order
             cum = np.cumsum(vac[order])

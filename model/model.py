@@ -24,6 +24,7 @@ import mesa
 import numpy as np
 
 from . import outcomes
+from .arrays import bernoulli_positions
 from .agents import Firm, Household, TrainingInstitution, Village
 from .labour_market import LabourMarket, build_firms
 from .population import Capacity, Channel, build_population, county_people, is_employed
@@ -67,6 +68,8 @@ class EmploymentModel(mesa.Model):
             raise ValueError(f"scale must lie in (0, 1], not {requested}")
 
         self.pop = build_population(self.p, requested, self.rng)
+        self._age0_order = np.argsort(self.pop.age, kind="stable")
+        self._age0_sorted = self.pop.age[self._age0_order]
         self.scale = self.pop.n_people / float(self.pop.weight.sum())
         self.hh_weight = self.pop.hh_weight
         people = county_people(self.p)
@@ -78,6 +81,7 @@ class EmploymentModel(mesa.Model):
         self.post_draw_county = self.rng.random(len(self.pop.county_x))
         self.monitor_draw_village = self.rng.random(n_v)
         self.flagged_month = np.full(self.pop.n_households, -1, np.int32)
+        self.served = np.zeros(self.pop.n_households, bool)  # helped in this spell
 
         self.villages = [Village(self, v) for v in range(n_v)]
         self.firm_agents = [Firm(self, f) for f in range(self.firms.n)]
@@ -145,9 +149,8 @@ class EmploymentModel(mesa.Model):
         if len(households) == 0:
             return
         pop = self.pop
-        sizes = pop.hh_size[households]
-        people = np.repeat(pop.hh_start[households] - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
-        owner = np.repeat(np.arange(len(households)), sizes)
+        people = pop.members_of(households)
+        owner = np.repeat(np.arange(len(households)), pop.hh_size[households])
         able = np.bincount(owner, weights=self._available(people), minlength=len(households))
         working = np.bincount(owner, weights=is_employed(pop.channel[people]), minlength=len(households))
         self.zero_employment_hh[households] = (able > 0) & (working == 0)
@@ -158,34 +161,47 @@ class EmploymentModel(mesa.Model):
         return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
     # ------------------------------------------------------------ month
+    def _crossing(self, threshold: float) -> np.ndarray:
+        """People whose age passes ``threshold`` during this month.
+
+        Everyone ages alike, so the order by age never changes: the people
+        crossing a threshold are a slice of the month-0 age order.
+        """
+        lo = threshold - (self.month + 1) / 12.0
+        hi = threshold - self.month / 12.0
+        i, j = np.searchsorted(self._age0_sorted, [lo, hi], side="left")
+        return self._age0_order[i:j]
+
     def _people_month(self) -> None:
         """Ageing, capacity decline, illness; tenure and unemployment spells."""
         pop, p, rng = self.pop, self.p.population, self.rng
-        before = pop.age.copy()
+        turned_adult = self._crossing(p.working_age_min_years)
+        gone_over_age = self._crossing(p.overage_age_years)
+        exit_ = self._crossing(p.labour_exit_age_years)
         pop.age += 1.0 / 12.0
-        turned_adult = np.flatnonzero((before < p.working_age_min_years) & (pop.age >= p.working_age_min_years))
         shares = p.capacity_shares
         codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
         pop.capacity[turned_adult] = codes[rng.choice(4, len(turned_adult), p=[shares.full, shares.half, shares.weak, shares.none])]
-        old = (before < p.overage_age_years) & (pop.age >= p.overage_age_years) & (pop.capacity < Capacity.NONE)
-        pop.capacity[old] = Capacity.OVER_AGE
-        exit_ = np.flatnonzero((before < p.labour_exit_age_years) & (pop.age >= p.labour_exit_age_years))
+        gone_over_age = gone_over_age[pop.capacity[gone_over_age] < Capacity.NONE]
+        pop.capacity[gone_over_age] = Capacity.OVER_AGE
         pop.capacity[exit_] = Capacity.NONE
         self.market.release(exit_[is_employed(pop.channel[exit_]) | (pop.channel[exit_] == Channel.TRAINING)])
-        ageing = np.flatnonzero((pop.age >= p.capacity_decline_age_years) & (pop.capacity <= Capacity.HALF))
-        decline = ageing[rng.random(len(ageing)) < p.capacity_decline_rate_per_year / 12.0]
+        # capacity declines with age: Bernoulli draws only where they can land
+        first_old = np.searchsorted(self._age0_sorted, p.capacity_decline_age_years - (self.month + 1) / 12.0)
+        older = self._age0_order[first_old:]
+        decline = older[bernoulli_positions(len(older), p.capacity_decline_rate_per_year / 12.0, rng)]
+        decline = decline[pop.capacity[decline] <= Capacity.HALF]
         pop.capacity[decline] += 1
         # illness: onset among the able, recovery among the ill
-        able = np.flatnonzero(self._able())
-        sick = able[rng.random(len(able)) < self.p.uncertainties.illness_rate]
+        sick = bernoulli_positions(pop.n_people, self.p.uncertainties.illness_rate, rng)
+        sick = sick[self._able()[sick]]
         pop.ill[sick] = True
         self.market.release(sick[pop.channel[sick] != Channel.NONE])
         ill = np.flatnonzero(pop.ill)
         pop.ill[ill[rng.random(len(ill)) < self.p.labour_market.illness_recovery_rate]] = False
-        employed = is_employed(pop.channel)
-        pop.tenure[employed] += 1
+        pop.tenure += is_employed(pop.channel)  # adding a mask beats a masked +=
         self.able = self._able()
-        pop.unemployed_months[self.able & (pop.channel == Channel.NONE)] += 1
+        pop.unemployed_months += self.able & (pop.channel == Channel.NONE)
 
     def step(self) -> None:
         """Advance one month."""
@@ -209,9 +225,9 @@ class EmploymentModel(mesa.Model):
         parks.start_businesses(self, seekers)
 
         self.update_household_flags()
-        public_posts.fill(self)
-        self.update_household_flags(income=True)
-        monitoring.detect(self)
+        placed = public_posts.fill(self)
+        self.refresh_zero_employment(np.unique(self.pop.hh[placed]))
+        monitoring.detect(self)  # the income test reads last month's ledger
         monitoring.respond(self)
         self.update_household_flags(income=True)
 

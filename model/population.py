@@ -160,6 +160,12 @@ class Population:
             & (self.age < exit_age)
         )
 
+    def members_of(self, households: np.ndarray) -> np.ndarray:
+        """Indices of the members of ``households`` (in household order)."""
+        sizes = self.hh_size[households]
+        offsets = np.repeat(self.hh_start[households] - np.r_[0, np.cumsum(sizes)[:-1]], sizes)
+        return offsets + np.arange(sizes.sum())
+
     def per_household(self, values: np.ndarray) -> np.ndarray:
         """Sum a per-person array over each household."""
         return np.bincount(self.hh, weights=values, minlength=self.n_households)

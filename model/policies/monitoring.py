@@ -51,17 +51,15 @@ def detect(model) -> None:
     )
 
 
-def _in(model, households: np.ndarray) -> np.ndarray:
-    """Per-person mask: member of one of ``households``."""
-    mask = np.zeros(model.pop.n_households, bool)
-    mask[households] = True
-    return mask[model.pop.hh]
+def _idle_members(model, households: np.ndarray) -> np.ndarray:
+    members = model.pop.members_of(households)
+    return members[model.able[members] & (model.pop.channel[members] == Channel.NONE)]
 
 
 def _one_member(model, households: np.ndarray, weakest_first: bool) -> np.ndarray:
     """One idle able member per household: the strongest (or weakest) by capacity."""
     pop = model.pop
-    members = np.flatnonzero(_in(model, households) & model.able & (pop.channel == Channel.NONE))
+    members = _idle_members(model, households)
     if len(members) == 0:  # e.g. every pushed household found work this month
         return members
     cap = pop.capacity[members].astype(float)
@@ -73,12 +71,20 @@ def _one_member(model, households: np.ndarray, weakest_first: bool) -> np.ndarra
 
 
 def respond(model) -> None:
-    """Serve flagged households whose response is due."""
+    """Serve flagged households whose response is due.
+
+    A zero-employment household is served every month until it is cleared; a
+    household that is only under the monitoring line is served once per spell
+    (a job push and a training offer), and stays on the ledger until its
+    income recovers.
+    """
     mon = model.p.levers.monitoring
-    due = (model.flagged_month >= 0) & (model.month - model.flagged_month >= mon.response_delay_months)
+    pending = model.flagged_month >= 0
     still = model.zero_employment_hh | model.below_line_hh
-    model.flagged_month[due & ~still] = -1  # resolved on their own
-    due &= still
+    model.flagged_month[pending & ~still] = -1  # resolved on their own
+    model.served[pending & ~still] = False
+    due = pending & still & (model.month - model.flagged_month >= mon.response_delay_months)
+    due &= model.zero_employment_hh | ~model.served
     if not due.any():
         return
     households = np.flatnonzero(due)
@@ -96,10 +102,5 @@ def respond(model) -> None:
             placed = public_posts.assign(model, people, channel, quotas[channel])
             model.stats["cleared_by_post"] += float(pop.weight[placed].sum())
         model.refresh_zero_employment(households)
-    idle = np.flatnonzero(_in(model, households) & model.able & (pop.channel == Channel.NONE))
-    pop.training_priority[idle] = True
-    model.flagged_month[households] = np.where(
-        model.zero_employment_hh[households] | model.below_line_hh[households],
-        model.flagged_month[households],
-        -1,
-    )
+    pop.training_priority[_idle_members(model, households)] = True
+    model.served[households] = True

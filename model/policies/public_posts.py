@@ -92,11 +92,13 @@ def candidates(model) -> np.ndarray:
 
 def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray) -> np.ndarray:
     """Fill vacant posts of one kind from ``people`` in priority order."""
+    vac = vacancies(model, channel, quota)
+    people = people[vac[holder_place(model, channel)[people]] > 0]
     if len(people) == 0:
         return people
     place = holder_place(model, channel)[people]
     key = priority_key(model, people, channel)
-    take = first_k_per_group(place, key, vacancies(model, channel, quota))
+    take = first_k_per_group(place, key, vac)
     chosen = people[take]
     model.market.start_work(chosen, channel)
     return chosen
@@ -109,13 +111,15 @@ def expire_terms(model) -> None:
     model.market.release(done)
 
 
-def fill(model) -> None:
-    """Villages and counties fill their vacant regular posts."""
+def fill(model) -> np.ndarray:
+    """Villages and counties fill their vacant regular posts; returns who got one."""
     q = quotas(model)
     people = candidates(model)
+    placed = []
     for channel in (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST):
         people = people[model.pop.channel[people] == Channel.NONE]
-        assign(model, people, channel, q[channel])
+        placed.append(assign(model, people, channel, q[channel]))
+    return np.concatenate(placed)
 
 
 def pay(model) -> None:

@@ -74,20 +74,24 @@ def subsidy_share(p, placement_rate: float) -> float:
 
 
 def eligible(model, institution_county: int) -> np.ndarray:
-    """People an institution may enrol this month."""
+    """People an institution may enrol this month (in its county, if a county centre)."""
     p, pop = model.p, model.pop
     t = p.levers.training
-    ok = (
-        model.able
-        & (pop.age >= t.age_min)
-        & (pop.age <= t.age_max)
-        & ((pop.capacity == Capacity.FULL) | (pop.capacity == Capacity.HALF))
-        & (pop.skill < 2)
-        & lookup(pop.channel, UNDEREMPLOYED, len(Channel))
-    )
+    cached = getattr(model, "_training_pool", None)
+    if cached is None or cached[0] != model.month:  # one population pass a month
+        ok = (
+            model.able
+            & (pop.age >= t.age_min)
+            & (pop.age <= t.age_max)
+            & ((pop.capacity == Capacity.FULL) | (pop.capacity == Capacity.HALF))
+            & (pop.skill < 2)
+        )
+        model._training_pool = cached = (model.month, np.flatnonzero(ok))
+    pool = cached[1]
+    pool = pool[lookup(pop.channel[pool], UNDEREMPLOYED, len(Channel))]  # not enrolled meanwhile
     if institution_county >= 0:
-        ok &= pop.county == institution_county
-    return np.flatnonzero(ok)
+        pool = pool[pop.county[pool] == institution_county]
+    return pool
 
 
 def enrol(model, institution, candidates: np.ndarray, seats: int, trade: int) -> np.ndarray:
