@@ -323,13 +323,16 @@ def Charts(model):
 
 
 SIDEBAR_CSS = """
-.v-navigation-drawer .v-slider.v-input--horizontal { flex-wrap: wrap; margin-bottom: 6px; }
-.v-navigation-drawer .v-slider .v-input__prepend { flex: 1 0 100%; margin: 0 0 -6px; }
+.v-navigation-drawer .v-slider.v-input--horizontal {
+  grid-template-areas: "prepend" "control"; grid-template-columns: 1fr; margin: 0 8px 10px 0;
+}
+.v-navigation-drawer .v-slider .v-input__prepend { margin: 0 0 -10px; }
 .v-navigation-drawer .v-slider__label { white-space: normal; font-size: 0.85rem; }
 .v-navigation-drawer .v-slider-thumb::after {
-  content: attr(aria-valuenow); position: absolute; top: 12px; left: 50%;
-  transform: translateX(-50%); font-size: 11px; color: rgba(0, 0, 0, 0.7); white-space: nowrap;
+  content: attr(aria-valuenow); position: absolute; top: 17px; left: 50%;
+  transform: translateX(-50%); font-size: 12px; font-weight: 600; color: rgba(0, 0, 0, 0.75); white-space: nowrap;
 }
+.v-navigation-drawer .v-checkbox .v-input__details { display: none; }
 .v-navigation-drawer .v-checkbox .v-label, .v-navigation-drawer .v-select .v-label { font-size: 0.85rem; }
 """
 """Lever labels on their own line and every slider's value shown under its thumb."""

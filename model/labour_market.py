@@ -167,6 +167,7 @@ class LabourMarket:
         pop = self.model.pop
         sector = self.model.firms.sector[firm]
         self.release(people[pop.firm[people] >= 0])
+        self.model.touch(people)
         pop.channel[people] = Channel.INDUSTRIAL_PARK + sector
         pop.firm[people] = firm
         np.add.at(self._filled, firm, 1)
@@ -180,6 +181,7 @@ class LabourMarket:
         pop = self.model.pop
         firm = pop.firm[people]
         np.subtract.at(self._filled, firm[firm >= 0], 1)
+        self.model.touch(people)
         pop.channel[people] = Channel.NONE
         pop.firm[people] = -1
         pop.tenure[people] = 0
@@ -313,6 +315,7 @@ class LabourMarket:
         """Start non-firm work: migrant, self-employment or a public post."""
         pop = self.model.pop
         self.release(people[pop.firm[people] >= 0])
+        self.model.touch(people)
         pop.channel[people] = channel
         pop.firm[people] = -1
         pop.tenure[people] = 0

@@ -82,6 +82,7 @@ class EmploymentModel(mesa.Model):
         self.monitor_draw_village = self.rng.random(n_v)
         self.flagged_month = np.full(self.pop.n_households, -1, np.int32)
         self.served = np.zeros(self.pop.n_households, bool)  # helped in this spell
+        self._touched: list[np.ndarray] = []  # people whose state changed since the last flag update
 
         self.villages = [Village(self, v) for v in range(n_v)]
         self.firm_agents = [Firm(self, f) for f in range(self.firms.n)]
@@ -136,6 +137,7 @@ class EmploymentModel(mesa.Model):
     def update_household_flags(self, income: bool = False) -> None:
         """Zero-employment flags (and, with ``income``, income and the monitoring line)."""
         pop = self.pop
+        self._touched = []
         able = pop.per_household(self._available())
         working = pop.per_household(is_employed(pop.channel))
         self.zero_employment_hh = (able > 0) & (working == 0)
@@ -143,6 +145,17 @@ class EmploymentModel(mesa.Model):
             self.income_per_head = outcomes.household_income_per_head(self)
             line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
             self.below_line_hh = self.income_per_head < line
+
+    def touch(self, people: np.ndarray) -> None:
+        """Note people whose work or availability changed (their household flags are stale)."""
+        self._touched.append(np.asarray(people))
+
+    def refresh_touched(self) -> None:
+        """Bring the zero-employment flags of touched households up to date."""
+        if self._touched:
+            people = np.concatenate(self._touched)
+            self._touched = []
+            self.refresh_zero_employment(np.unique(self.pop.hh[people]))
 
     def refresh_zero_employment(self, households: np.ndarray) -> None:
         """Recompute the zero-employment flag of a few households only."""
@@ -185,6 +198,8 @@ class EmploymentModel(mesa.Model):
         gone_over_age = gone_over_age[pop.capacity[gone_over_age] < Capacity.NONE]
         pop.capacity[gone_over_age] = Capacity.OVER_AGE
         pop.capacity[exit_] = Capacity.NONE
+        for changed in (turned_adult, gone_over_age, exit_):
+            self.touch(changed)
         self.market.release(exit_[is_employed(pop.channel[exit_]) | (pop.channel[exit_] == Channel.TRAINING)])
         # capacity declines with age: Bernoulli draws only where they can land
         first_old = np.searchsorted(self._age0_sorted, p.capacity_decline_age_years - (self.month + 1) / 12.0)
@@ -196,9 +211,12 @@ class EmploymentModel(mesa.Model):
         sick = bernoulli_positions(pop.n_people, self.p.uncertainties.illness_rate, rng)
         sick = sick[self._able()[sick]]
         pop.ill[sick] = True
+        self.touch(sick)
         self.market.release(sick[pop.channel[sick] != Channel.NONE])
         ill = np.flatnonzero(pop.ill)
-        pop.ill[ill[rng.random(len(ill)) < self.p.labour_market.illness_recovery_rate]] = False
+        recovered = ill[rng.random(len(ill)) < self.p.labour_market.illness_recovery_rate]
+        pop.ill[recovered] = False
+        self.touch(recovered)
         pop.tenure += is_employed(pop.channel)  # adding a mask beats a masked +=
         self.able = self._able()
         pop.unemployed_months += self.able & (pop.channel == Channel.NONE)
@@ -211,7 +229,6 @@ class EmploymentModel(mesa.Model):
         self.market.separate()
         public_posts.expire_terms(self)
         training.progress(self)
-        self.able = self._able()
         for institution in self.institutions:
             institution.step()
         training.short_courses(self)
@@ -224,9 +241,9 @@ class EmploymentModel(mesa.Model):
         self.market.find_migrant_work(seekers)
         parks.start_businesses(self, seekers)
 
-        self.update_household_flags()
-        placed = public_posts.fill(self)
-        self.refresh_zero_employment(np.unique(self.pop.hh[placed]))
+        self.refresh_touched()
+        public_posts.fill(self)
+        self.refresh_touched()
         monitoring.detect(self)  # the income test reads last month's ledger
         monitoring.respond(self)
         self.update_household_flags(income=True)

@@ -92,7 +92,7 @@ def respond(model) -> None:
     pushed = _one_member(model, households, weakest_first=False)
     pop.priority[pushed] = True
     model.market.match(pushed, rounds=1)
-    model.refresh_zero_employment(households)
+    model.refresh_touched()
     if mon.dynamic_clearing:
         zero = households[model.zero_employment_hh[households]]
         people = _one_member(model, zero, weakest_first=True)
@@ -101,6 +101,6 @@ def respond(model) -> None:
             people = people[pop.channel[people] == Channel.NONE]
             placed = public_posts.assign(model, people, channel, quotas[channel])
             model.stats["cleared_by_post"] += float(pop.weight[placed].sum())
-        model.refresh_zero_employment(households)
+        model.refresh_touched()
     pop.training_priority[_idle_members(model, households)] = True
     model.served[households] = True

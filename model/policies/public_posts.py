@@ -21,6 +21,8 @@ Rules:
   two; ``lottery``: at random.  Maintenance posts always go first to weak and
   over-age labour.  Ties are broken at random.
 * **Term.**  A holder leaves after ``max_term_months`` (and may re-qualify).
+  Posts filled in month 0 stand for posts held before January 2020, so their
+  elapsed term is drawn uniformly from ``[0, max_term_months)``.
 """
 
 from __future__ import annotations
@@ -101,6 +103,11 @@ def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray) -> np
     take = first_k_per_group(place, key, vac)
     chosen = people[take]
     model.market.start_work(chosen, channel)
+    if model.month == 0 and len(chosen):
+        # posts filled in the first month stand for posts already held in Jan
+        # 2020: their elapsed term is uniform, so terms do not all end at once
+        term = model.p.levers.public_posts.max_term_months
+        model.pop.tenure[chosen] = model.rng.integers(0, term, len(chosen))
     return chosen
 
 

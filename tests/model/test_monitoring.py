@@ -93,3 +93,24 @@ def test_uncovered_villages_are_not_monitored(baseline):
     m.run(3)
     assert (m.flagged_month == -1).all()
     assert m.rows[-1]["fiscal_cost_monitoring_yuan"] == 0
+
+
+def test_incremental_flags_agree_with_a_full_recount(baseline, monkeypatch):
+    """Within a month flags are refreshed only for touched households; at every
+    monitoring round they must equal a full recount."""
+    from model.policies import monitoring
+
+    m = EmploymentModel(baseline, rng=8, scale=0.03)
+    checked = []
+    real_detect = monitoring.detect
+
+    def detect_and_check(model):
+        incremental = model.zero_employment_hh.copy()
+        model.update_household_flags()
+        assert (incremental == model.zero_employment_hh).all()
+        checked.append(model.month)
+        real_detect(model)
+
+    monkeypatch.setattr("model.model.monitoring.detect", detect_and_check)
+    m.run(8)
+    assert len(checked) == 8
