@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import logging
 import math
 import os
 import subprocess
@@ -177,11 +178,12 @@ def use_cjk_font() -> bool:
             font_manager.fontManager.addfont(file.rstrip(":"))
             found = font_manager.FontProperties(fname=file.rstrip(":")).get_name()
     if found:
-        rcParams["font.sans-serif"] = ["DejaVu Sans", found, *rcParams["font.sans-serif"]]
+        rcParams["font.family"] = ["sans-serif", found]  # glyph by glyph: Latin first, then CJK
     return found is not None
 
 
 CJK = use_cjk_font()
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
 
 
 def public_posts_filled(ts, ax, p):
@@ -197,7 +199,7 @@ def public_posts_filled(ts, ax, p):
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
-def by_county(table, fig, counties):
+def by_county(table, fig, counties, when: str = ""):
     """Employment rate and zero-employment households by county; former poverty counties in red."""
     ax1, ax2 = fig.subplots(1, 2, sharey=True)
     names = list(table["county"]) if CJK else [str(c.code) for c in counties]
@@ -213,7 +215,8 @@ def by_county(table, fig, counties):
     for ax in (ax1, ax2):
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle("By county (red: former poverty counties)" + ("" if CJK else "; county codes"), x=0.01, ha="left", fontsize=9, color="grey")
+    note = f"By county{', ' + when if when else ''}; red: former poverty counties" + ("" if CJK else "; county codes")
+    fig.suptitle(note, x=0.01, ha="left", fontsize=9, color="grey")
 
 
 def _tidy_dates(fig) -> None:
@@ -240,10 +243,10 @@ def _png(draw, size=(6.4, 3.4)) -> bytes:
     return buf.getvalue()
 
 
-def _chart(model, name: str, draw, needs_rows: bool = True, size=(6.4, 3.4)):
+def _chart(model, name: str, draw, size=(6.4, 3.4)):
     update_counter.get()  # redraw after each Step
     key = [id(model), len(model.rows)]
-    png = solara.use_memo(lambda: None if needs_rows and not model.rows else _png(lambda f: draw(f, model), size), key)
+    png = solara.use_memo(lambda: None if not model.rows else _png(lambda f: draw(f, model), size), key)
     if png is None:
         return solara.Info("Month 0: press Step or ▶ to simulate.", classes=[f"wengang-{name}"])
     return solara.Image(png, width="100%", classes=[f"wengang-{name}"])
@@ -271,7 +274,7 @@ def FiscalChart(model):
 
 @solara.component
 def CountyChart(model):
-    return _chart(model, "county", lambda f, m: by_county(m.county_table(), f, m.p.population.counties), needs_rows=False, size=(6.4, 3.8))
+    return _chart(model, "county", lambda f, m: by_county(m.county_table(), f, m.p.population.counties, f"end of {m.rows[-1]['date']}"), size=(12, 3.6))
 
 
 # ------------------------------------------------------------------- readout

@@ -65,11 +65,13 @@ def person_income(model) -> np.ndarray:
     by_channel[Channel.SELF_EMPLOYED] = lm.self_employed_income_yuan_per_month * growth
     by_channel[list(POST_CHANNELS)] = p.levers.public_posts.monthly_pay_yuan
     by_channel[Channel.TRAINING] = t.daily_allowance_yuan * p.behaviour.training.training_days_per_month
-    income = by_channel[pop.channel]
-    market = (pop.channel >= Channel.INDUSTRIAL_PARK) & (pop.channel <= Channel.SELF_EMPLOYED)
-    income = np.where(market & (pop.skill == 2), income * (1.0 + lm.certified_wage_premium), income)
+    # one lookup on (channel, certified): market work pays certified workers a premium
+    table = np.stack([by_channel, by_channel])
+    table[1, Channel.INDUSTRIAL_PARK : Channel.SELF_EMPLOYED + 1] *= 1.0 + lm.certified_wage_premium
+    income = table.ravel()[(pop.skill == 2) * len(Channel) + pop.channel]
     inc = p.income
-    income = income + inc.transfer_yuan_per_person_month + inc.pension_yuan_per_month * (pop.age >= inc.pension_age_years)
+    income += inc.transfer_yuan_per_person_month
+    income += inc.pension_yuan_per_month * (pop.age >= inc.pension_age_years)
     pop.wage = income
     return income
 
@@ -90,14 +92,14 @@ def record(model) -> dict[str, float]:
     for name, ch in CHANNEL_COLUMNS.items():
         row[name] = float(counts[ch])
     employed = float(counts[Channel.INDUSTRIAL_PARK : Channel.RESERVE_POST + 1].sum())
-    able = float(w[model.able].sum())
+    able = float(w @ model.able)
     row["employed"] = employed
     row["able_to_work"] = able
     row["employment_rate"] = employed / able if able else math.nan
     row["on_public_posts"] = float(counts[list(POST_CHANNELS)].sum())
-    row["zero_employment_households"] = float(hh_w[model.zero_employment_hh].sum())
-    row["households_below_monitoring_line"] = float(hh_w[model.below_line_hh].sum())
-    row["mean_income_per_head_yuan"] = float(np.average(model.income_per_head, weights=hh_w))
+    row["zero_employment_households"] = float(hh_w @ model.zero_employment_hh)
+    row["households_below_monitoring_line"] = float(hh_w @ model.below_line_hh)
+    row["mean_income_per_head_yuan"] = float(hh_w @ model.income_per_head / hh_w.sum())
     costs = model.ledger.close()
     row.update(costs)
     row["fiscal_cost_yuan"] = float(sum(costs.values()))

@@ -97,9 +97,10 @@ def respond(model) -> None:
         zero = households[model.zero_employment_hh[households]]
         people = _one_member(model, zero, weakest_first=True)
         quotas = public_posts.quotas(model)
+        holders = public_posts.post_holders(model)
         for channel in (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.RESERVE_POST):
             people = people[pop.channel[people] == Channel.NONE]
-            placed = public_posts.assign(model, people, channel, quotas[channel])
+            placed = public_posts.assign(model, people, channel, quotas[channel], holders)
             model.stats["cleared_by_post"] += float(pop.weight[placed].sum())
         model.refresh_touched()
     pop.training_priority[_idle_members(model, households)] = True

@@ -57,9 +57,16 @@ def holder_place(model, channel: Channel) -> np.ndarray:
     return model.pop.county if channel == Channel.AGENCY_POST else model.pop.village
 
 
-def vacancies(model, channel: Channel, quota: np.ndarray) -> np.ndarray:
-    place = holder_place(model, channel)
-    held = np.bincount(place[model.pop.channel == channel], minlength=len(quota))
+def post_holders(model) -> np.ndarray:
+    """Everyone on a public post (one pass over the population)."""
+    return np.flatnonzero(lookup(model.pop.channel, POST_CHANNELS, len(Channel)))
+
+
+def vacancies(model, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None) -> np.ndarray:
+    """Vacant posts of one kind per village (or county); ``holders`` from :func:`post_holders`."""
+    holders = post_holders(model) if holders is None else holders
+    mine = holders[model.pop.channel[holders] == channel]
+    held = np.bincount(holder_place(model, channel)[mine], minlength=len(quota))
     return np.maximum(0, quota - held)
 
 
@@ -83,18 +90,18 @@ def priority_key(model, people: np.ndarray, channel: Channel) -> np.ndarray:
 def candidates(model) -> np.ndarray:
     pop = model.pop
     pp = model.p.levers.public_posts
-    idle = model.able & (pop.channel == Channel.NONE)
+    idle = np.flatnonzero(model.able & (pop.channel == Channel.NONE))
     need = (
-        model.zero_employment_hh[pop.hh]
-        | lookup(pop.capacity, WEAK_LABOUR, len(Capacity))
-        | (pop.unemployed_months >= pp.eligibility_unemployed_months)
+        model.zero_employment_hh[pop.hh[idle]]
+        | lookup(pop.capacity[idle], WEAK_LABOUR, len(Capacity))
+        | (pop.unemployed_months[idle] >= pp.eligibility_unemployed_months)
     )
-    return np.flatnonzero(idle & need)
+    return idle[need]
 
 
-def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray) -> np.ndarray:
+def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None) -> np.ndarray:
     """Fill vacant posts of one kind from ``people`` in priority order."""
-    vac = vacancies(model, channel, quota)
+    vac = vacancies(model, channel, quota, holders)
     people = people[vac[holder_place(model, channel)[people]] > 0]
     if len(people) == 0:
         return people
@@ -112,24 +119,22 @@ def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray) -> np
 
 
 def expire_terms(model) -> None:
-    pop = model.pop
-    on_post = lookup(pop.channel, POST_CHANNELS, len(Channel))
-    done = np.flatnonzero(on_post & (pop.tenure >= model.p.levers.public_posts.max_term_months))
-    model.market.release(done)
+    holders = post_holders(model)
+    model.market.release(holders[model.pop.tenure[holders] >= model.p.levers.public_posts.max_term_months])
 
 
 def fill(model) -> np.ndarray:
     """Villages and counties fill their vacant regular posts; returns who got one."""
     q = quotas(model)
     people = candidates(model)
+    holders = post_holders(model)  # posts of one kind do not change while another is filled
     placed = []
     for channel in (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST):
         people = people[model.pop.channel[people] == Channel.NONE]
-        placed.append(assign(model, people, channel, q[channel]))
+        placed.append(assign(model, people, channel, q[channel], holders))
     return np.concatenate(placed)
 
 
 def pay(model) -> None:
-    pop = model.pop
-    on_post = lookup(pop.channel, POST_CHANNELS, len(Channel))
-    model.ledger.add("public_posts", float(pop.weight[on_post].sum()) * model.p.levers.public_posts.monthly_pay_yuan)
+    holders = post_holders(model)
+    model.ledger.add("public_posts", float(model.pop.weight[holders].sum()) * model.p.levers.public_posts.monthly_pay_yuan)
