@@ -55,6 +55,16 @@ def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndar
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
 
+def dense_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for small non-negative integer
+    keys, by counting instead of sorting."""
+    present = np.zeros(int(keys.max()) + 1 if len(keys) else 0, bool)
+    present[keys] = True
+    unique = np.flatnonzero(present)
+    rank = np.cumsum(present) - 1
+    return unique, rank[keys]
+
+
 def weighted_choice_rows(
     weights: np.ndarray, rows: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
@@ -66,8 +76,10 @@ def weighted_choice_rows(
     offsets = np.concatenate([[0.0], np.cumsum(total)[:-1]])
     flat = (cum + offsets[:, None]).ravel()
     u = offsets[rows] + rng.random(len(rows)) * total[rows]
-    col = np.searchsorted(flat, u, side="right") - rows * n_cols
-    return np.clip(col, 0, n_cols - 1)
+    order = np.argsort(u)  # sorted queries search the table in cache order
+    pos = np.empty(len(u), np.int64)
+    pos[order] = np.searchsorted(flat, u[order], side="right")
+    return np.clip(pos - rows * n_cols, 0, n_cols - 1)
 
 
 def bernoulli(p: np.ndarray | float, n: int, rng: np.random.Generator) -> np.ndarray:

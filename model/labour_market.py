@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import first_k_per_group, sample_per_group, weighted_choice_rows
+from .arrays import dense_unique, first_k_per_group, sample_per_group, weighted_choice_rows
 from .policies import parks
 from .population import Capacity, Channel, Population, county_people
 from .schema import SECTORS, TRADES, Scenario
@@ -268,7 +268,7 @@ class LabourMarket:
             kind = self.group_pattern[pop.capacity[seekers].astype(np.int64) * 3 + pop.skill[seekers]]
             if directed:
                 kind = kind * len(TRADES) + pop.trade[seekers]
-            ukey, inv = np.unique(kind * V + pop.village[seekers], return_inverse=True)
+            ukey, inv = dense_unique(kind * V + pop.village[seekers])
             ukind, uvillage = ukey // V, ukey % V
             pattern = ukind // len(TRADES) if directed else ukind
             w = self.base[np.ix_(uvillage, live)] * pool_vac[live] * self.pattern_elig[np.ix_(pattern, live)]

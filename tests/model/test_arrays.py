@@ -34,3 +34,12 @@ def test_weighted_choice_rows_respects_weights():
     first = col[rows == 0]
     assert (first != 0).all()
     assert abs((first == 2).mean() - 0.75) < 0.01
+
+
+def test_dense_unique_matches_numpy():
+    from model.arrays import dense_unique
+
+    keys = np.random.default_rng(1).integers(0, 500, 10_000)
+    u, inv = dense_unique(keys)
+    nu, ninv = np.unique(keys, return_inverse=True)
+    assert (u == nu).all() and (inv == ninv).all()
