@@ -102,8 +102,11 @@ def _strip_meta(
     return node
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, list[Problem]]:
-    """Read a file and the files it extends; later files override earlier ones."""
+def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, list[Problem], bool]:
+    """Read a file and the files it extends; later files override earlier ones.
+
+    Returns the merged values, their metadata, problems, and whether the file
+    extends another (a file that does not must be complete and sourced)."""
     path = path.resolve()
     file = str(path)
     if path in seen:
@@ -120,13 +123,13 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, li
         base_path = (path.parent / extends).resolve()
         if not base_path.exists():
             raise InputError([Problem(file, "extends", f"base file not found: {extends}")])
-        base_values, base_meta, problems = _read_chain(base_path, seen + (path,))
+        base_values, base_meta, problems, _ = _read_chain(base_path, seen + (path,))
     values = _strip_meta(raw, "", meta, file, problems)
     merged_meta = {**base_meta, **meta}
     for key in _leaf_paths(values):
         if key not in meta and extends is not None:
             merged_meta[key] = {**base_meta.get(key, {}), "source": f"variant: {path.name}", "file": file}
-    return deep_merge(base_values, values), merged_meta, problems
+    return deep_merge(base_values, values), merged_meta, problems, extends is not None
 
 
 def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
@@ -251,13 +254,10 @@ def load_scenario(
     listing every problem.
     """
     path = Path(path) if path is not None else BASELINE_PATH
-    raw_head = load_yaml(path)
-    values, meta, problems = _read_chain(path)
-    values.pop("extends", None)
+    values, meta, problems, extends = _read_chain(path)
     if problems:
         raise InputError(problems)
-    complete = "extends" not in raw_head
-    return _build(values, meta, str(path), dict(overrides or {}), require_sources=complete)
+    return _build(values, meta, str(path), dict(overrides or {}), require_sources=not extends)
 
 
 def as_scenario(scenario: Any = None, overrides: dict[str, Any] | None = None) -> LoadedScenario:
