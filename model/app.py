@@ -22,7 +22,6 @@ import io
 import logging
 import math
 import os
-import subprocess
 import sys
 import typing
 from html import escape
@@ -33,10 +32,8 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-import numpy as np
 import solara
 from matplotlib import dates as mdates
-from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -164,59 +161,8 @@ DashboardModel.__init__.__signature__ = inspect.Signature(
 
 
 # -------------------------------------------------------------------- charts
-def use_cjk_font() -> bool:
-    """Let matplotlib draw the counties' Chinese names if a CJK font is installed."""
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    wanted = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
-    found = next((f for f in wanted if f in have), None)
-    if found is None:  # a font installed after matplotlib built its cache
-        try:
-            files = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout.split()
-        except (OSError, subprocess.SubprocessError):
-            files = []
-        for file in files[:1]:
-            font_manager.fontManager.addfont(file.rstrip(":"))
-            found = font_manager.FontProperties(fname=file.rstrip(":")).get_name()
-    if found:
-        rcParams["font.family"] = ["sans-serif", found]  # glyph by glyph: Latin first, then CJK
-    return found is not None
-
-
-CJK = use_cjk_font()
+CJK = plots.use_cjk_font()
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # CJK fonts have no bold face
-
-
-def public_posts_filled(ts, ax, p):
-    """Public posts held, by kind, against the quota of capped posts."""
-    kinds = ["on_village_posts", "on_maintenance_posts", "on_agency_posts", "on_reserve_posts"]
-    x = plots._dates(ts)
-    ax.stackplot(x, [ts[k] / 1000 for k in kinds], labels=[plots.CHANNEL_LABELS[k] for k in kinds], alpha=0.9)
-    pp = p.levers.public_posts
-    villages = sum(c.villages for c in p.population.counties)
-    quota = ((pp.village_posts_per_village + pp.maintenance_posts_per_village) * villages + pp.agency_posts_total) / 1000
-    ax.axhline(quota, color="black", ls="--", lw=1, label="Quota: village + maintenance + agency")
-    plots._style(ax, "Public posts filled", "thousand people")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-
-
-def by_county(table, fig, counties, when: str = ""):
-    """Employment rate and zero-employment households by county; former poverty counties in red."""
-    ax1, ax2 = fig.subplots(1, 2, sharey=True)
-    names = list(table["county"]) if CJK else [str(c.code) for c in counties]
-    colour = ["#b2182b" if c.poverty_county else "#4575b4" for c in counties]
-    y = np.arange(len(table))[::-1]
-    ax1.barh(y, 100 * table["employment_rate"], color=colour)
-    ax1.set_yticks(y, names)
-    ax1.set_xlabel("% of people able to work")
-    ax1.set_title("Employment rate", loc="left", fontweight="bold")
-    ax2.barh(y, table["zero_employment_households"], color=colour)
-    ax2.set_xlabel("households")
-    ax2.set_title("Zero-employment households", loc="left", fontweight="bold")
-    for ax in (ax1, ax2):
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="x", alpha=0.3)
-    note = f"By county{', ' + when if when else ''}; red: former poverty counties" + ("" if CJK else "; county codes")
-    fig.suptitle(note, x=0.01, ha="left", fontsize=9, color="grey")
 
 
 def _tidy_dates(fig) -> None:
@@ -264,7 +210,7 @@ def ZeroEmploymentChart(model):
 
 @solara.component
 def PostsChart(model):
-    return _chart(model, "posts", lambda f, m: public_posts_filled(m.timeseries(), f.subplots(), m.p))
+    return _chart(model, "posts", lambda f, m: plots.public_posts_filled(m.timeseries(), f.subplots(), m.p))
 
 
 @solara.component
@@ -274,7 +220,7 @@ def FiscalChart(model):
 
 @solara.component
 def CountyChart(model):
-    return _chart(model, "county", lambda f, m: by_county(m.county_table(), f, m.p.population.counties, f"end of {m.rows[-1]['date']}"), size=(12, 3.6))
+    return _chart(model, "county", lambda f, m: plots.by_county(m.county_table(), f, m.p.population.counties, f"end of {m.rows[-1]['date']}", cjk=CJK), size=(12, 3.6))
 
 
 # ------------------------------------------------------------------- readout

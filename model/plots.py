@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import subprocess
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt  # falls back to Agg without a display
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager, rcParams
 
-from .outcomes import EMPLOYMENT_CHANNELS, LEVERS  # noqa: E402
+from .outcomes import EMPLOYMENT_CHANNELS, LEVERS
 
 CHANNEL_LABELS = {
     "park_jobs": "Industrial parks",
@@ -49,7 +50,13 @@ def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:
 def employment_by_channel(ts: pd.DataFrame, ax=None, title: str = ""):
     ax = ax or plt.subplots(figsize=(9, 4.8))[1]
     x = _dates(ts)
-    ax.stackplot(x, [ts[c] / 1000 for c in EMPLOYMENT_CHANNELS], labels=[CHANNEL_LABELS[c] for c in EMPLOYMENT_CHANNELS], alpha=0.9)
+    ax.stackplot(
+        x,
+        [ts[c] / 1000 for c in EMPLOYMENT_CHANNELS],
+        labels=[CHANNEL_LABELS[c] for c in EMPLOYMENT_CHANNELS],
+        colors=plt.get_cmap("tab20").colors[: len(EMPLOYMENT_CHANNELS)],  # 12 channels, 12 distinct colours
+        alpha=0.9,
+    )
     _style(ax, title or "Poverty-alleviated people in work, by channel", "thousand people")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax
@@ -79,6 +86,58 @@ def fiscal_cost_by_lever(ts: pd.DataFrame, ax=None, title: str = ""):
     _style(ax, title or "Fiscal cost by lever", "million yuan per year")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax
+
+
+def use_cjk_font() -> bool:
+    """Let matplotlib draw the counties' Chinese names if a CJK font is installed."""
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    wanted = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
+    found = next((f for f in wanted if f in have), None)
+    if found is None:  # a font installed after matplotlib built its cache
+        try:
+            files = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout.split()
+        except (OSError, subprocess.SubprocessError):
+            files = []
+        for file in files[:1]:
+            font_manager.fontManager.addfont(file.rstrip(":"))
+            found = font_manager.FontProperties(fname=file.rstrip(":")).get_name()
+    if found:
+        rcParams["font.family"] = ["sans-serif", found]  # glyph by glyph: Latin first, then CJK
+    return found is not None
+
+
+def public_posts_filled(ts, ax, p):
+    """Public posts held, by kind, against the quota of capped posts."""
+    kinds = ["on_village_posts", "on_maintenance_posts", "on_agency_posts", "on_reserve_posts"]
+    x = _dates(ts)
+    ax.stackplot(x, [ts[k] / 1000 for k in kinds], labels=[CHANNEL_LABELS[k] for k in kinds], alpha=0.9)
+    pp = p.levers.public_posts
+    villages = sum(c.villages for c in p.population.counties)
+    quota = ((pp.village_posts_per_village + pp.maintenance_posts_per_village) * villages + pp.agency_posts_total) / 1000
+    ax.axhline(quota, color="black", ls="--", lw=1, label="Quota: village + maintenance + agency")
+    _style(ax, "Public posts filled", "thousand people")
+    ax.set_ylim(0, 1.1 * max(quota, float(ts[kinds].sum(axis=1).max()) / 1000, 0.001))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+
+def by_county(table, fig, counties, when: str = "", cjk: bool = False):
+    """Employment rate and zero-employment households by county; former poverty counties in red."""
+    ax1, ax2 = fig.subplots(1, 2, sharey=True)
+    names = list(table["county"]) if cjk else [str(c.code) for c in counties]
+    colour = ["#b2182b" if c.poverty_county else "#4575b4" for c in counties]
+    y = np.arange(len(table))[::-1]
+    ax1.barh(y, 100 * table["employment_rate"], color=colour)
+    ax1.set_yticks(y, names)
+    ax1.set_xlabel("% of people able to work")
+    ax1.set_title("Employment rate", loc="left", fontweight="bold")
+    ax2.barh(y, table["zero_employment_households"], color=colour)
+    ax2.set_xlabel("households")
+    ax2.set_title("Zero-employment households", loc="left", fontweight="bold")
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", alpha=0.3)
+    note = f"By county{', ' + when if when else ''}; red: former poverty counties" + ("" if cjk else "; county codes")
+    fig.suptitle(note, x=0.01, ha="left", fontsize=9, color="grey")
 
 
 def write_run_figures(ts: pd.DataFrame, out: Path, title: str = "", warmup: int | None = None) -> list[Path]:
