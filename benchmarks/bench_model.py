@@ -50,16 +50,22 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    # stepping time is CPU-bound; on a shared machine also note the CPU time
+    cpu0 = time.process_time()
 
     t0 = time.perf_counter()
     model = EmploymentModel(None, rng=args.seed, scale=args.scale, overrides={"run.months": args.months})
     build = time.perf_counter() - t0
+    # Mesa's cost is measured before and after the run, in this process; the
+    # smaller one is the headline (it gives the stricter ratio)
+    visit_before = mesa_visit_seconds(model.pop.n_households)
     t1 = time.perf_counter()
     model.run()
     stepping = time.perf_counter() - t1
     people, households = model.pop.n_people, model.pop.n_households
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    visit = mesa_visit_seconds(households)
+    visit_after = mesa_visit_seconds(households)
+    visit = min(visit_before, visit_after)
     per_household_month = stepping / (households * args.months)
     ratio = per_household_month / (visit / households)
 
@@ -67,10 +73,12 @@ def main() -> None:
     print(f"scale {args.scale}: {households:,} households, {people:,} people, {args.months} months")
     print(f"build time:                     {build:8.2f} s")
     print(f"stepping time:                  {stepping:8.2f} s ({stepping / args.months * 1000:.0f} ms/month)")
+    print(f"CPU time, whole benchmark:      {time.process_time() - cpu0:8.2f} s")
     print(f"stepping per person-month:      {stepping / (people * args.months) * 1e9:8.1f} ns")
     print(f"build + {args.months} months:              {build + stepping:8.2f} s   (target <= 10 s)")
     print(f"peak resident memory:           {peak_mb:8.0f} MB  (target <= 2048 MB)")
-    print(f"Mesa shuffle_do, empty step:    {visit * 1000:8.1f} ms per pass over {households:,} agents")
+    print(f"Mesa shuffle_do, empty step:    {visit * 1000:8.1f} ms per pass over {households:,} agents"
+          f" (before the run {visit_before * 1000:.0f} ms, after {visit_after * 1000:.0f} ms)")
     print(f"ratio per household-month:      {ratio:8.3f}     (target <= 0.2)")
 
 
