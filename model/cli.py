@@ -158,7 +158,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wengang", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="wengang", description="Wengang (稳岗): run, validate, sweep and analyse the stable-employment model.")
     parser.add_argument("--version", action="version", version=f"wengang {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -19,7 +19,9 @@ Rules, all vectorised over people:
   county), then to a firm of that pool in proportion to its vacancies.  Each
   firm takes its best applicants up to its vacancies, ranked by
   ``skill + trade_match_bonus [trade fits] + priority_bonus [referred] +
-  score_noise x U(0,1)``; it rejects applicants over the sector's age limit.
+  score_noise x U(0,1)``, where a certificate counts only in its own trade
+  (elsewhere its holder has basic skill); it rejects applicants over the
+  sector's age limit.
 * **Migrant work** (外出务工) is found outside the model's firms at
   ``migrant_job_finding_rate`` by full labour up to ``migrant_age_max_years``.
 """
@@ -287,9 +289,10 @@ class LabourMarket:
             u = before[pool] + rng.random(len(s)) * pool_vac[pool]
             firm = order[np.minimum(np.searchsorted(cum, u, side="right"), len(order) - 1)]
             sector = firms.sector[firm]
+            in_trade = pop.trade[s] == self.sector_trade[sector]
             score = (
-                pop.skill[s]
-                + lm.trade_match_bonus * (pop.trade[s] == self.sector_trade[sector])
+                self.effective_skill(s, in_trade)
+                + lm.trade_match_bonus * in_trade
                 + lm.priority_bonus * pop.priority[s]
                 + lm.score_noise * rng.random(len(s))
             )
@@ -300,6 +303,12 @@ class LabourMarket:
             hired_all.append(s[take])
             seekers = np.setdiff1d(seekers, s[take], assume_unique=True)
         return np.concatenate(hired_all) if hired_all else np.zeros(0, np.int64)
+
+    def effective_skill(self, people: np.ndarray, in_trade: np.ndarray) -> np.ndarray:
+        """Skill as an employer sees it: a certificate (level 2) counts only in
+        its own trade; elsewhere its holder has basic skill (level 1)."""
+        skill = self.model.pop.skill[people]
+        return np.where(in_trade, skill, np.minimum(skill, 1))
 
     def find_migrant_work(self, seekers: np.ndarray) -> None:
         """Seekers still idle may find migrant work on their own."""

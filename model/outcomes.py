@@ -65,10 +65,14 @@ def person_income(model) -> np.ndarray:
     by_channel[Channel.SELF_EMPLOYED] = lm.self_employed_income_yuan_per_month * growth
     by_channel[list(POST_CHANNELS)] = p.levers.public_posts.monthly_pay_yuan
     by_channel[Channel.TRAINING] = t.daily_allowance_yuan * p.behaviour.training.training_days_per_month
-    # one lookup on (channel, certified): market work pays certified workers a premium
+    # one lookup on (channel, certified in the job's trade): firms pay a premium
+    # for a certificate in their own trade
     table = np.stack([by_channel, by_channel])
-    table[1, Channel.INDUSTRIAL_PARK : Channel.SELF_EMPLOYED + 1] *= 1.0 + lm.certified_wage_premium
-    income = table.ravel()[(pop.skill == 2) * len(Channel) + pop.channel]
+    table[1, Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] *= 1.0 + lm.certified_wage_premium
+    channel_trade = np.full(len(Channel), -1)
+    channel_trade[Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] = model.market.sector_trade
+    certified = (pop.skill == 2) & (channel_trade[pop.channel] == pop.trade)
+    income = table.ravel()[certified * len(Channel) + pop.channel]
     inc = p.income
     income += inc.transfer_yuan_per_person_month
     income += inc.pension_yuan_per_month * (pop.age >= inc.pension_age_years)

@@ -10,6 +10,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baoji_baseline.yaml"
 SMALL_SCALE = 0.02
+RUN_METRICS = frozenset(
+    {
+        "zero_employment_households_end",
+        "zero_employment_households_peak",
+        "zero_employment_household_months",
+        "employed_end",
+        "employment_rate_end",
+        "fiscal_cost_total_yuan",
+        "training_placement_rate",
+    }
+)
+"""The run-level metrics the contract (DESIGN.md) names."""
 
 
 @pytest.fixture(scope="session")

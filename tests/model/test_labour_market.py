@@ -27,6 +27,8 @@ def test_matching_respects_eligibility(small_model):
     m = small_model
     m.run(2)
     pop = m.pop
+    workers = np.flatnonzero((pop.firm >= 0) & (pop.channel != Channel.EXPORT))
+    m.market.release(workers[::10])  # open vacancies: the month's search has just filled them
     seekers = m.market.seekers(m.able)
     hired = m.market.match(seekers, rounds=2)
     assert len(hired) > 0

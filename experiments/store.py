@@ -1,0 +1,283 @@
+"""Results on disk: Parquet parts, provenance, and what resume needs.
+
+Layout of a sweep directory ``DIR``::
+
+    DIR/experiment.yaml    byte-for-byte copy of the spec file
+    DIR/manifest.json      spec hash, package version, git commit, design size, sessions
+    DIR/runs/part-sSSS-bBBBBBB.parquet
+                           one file per finished task (session S, batch B)
+    DIR/analysis/          written by ``wengang analyze``
+    DIR/report.md
+
+Parts are written to a hidden temporary name and renamed (``os.replace``),
+so a killed sweep leaves only whole parts.  A part is named by its session
+and batch, so a batch that Dask re-runs after a worker died overwrites its own
+part instead of adding rows.  :func:`load_runs` still deduplicates on
+``(point, replication)`` as a guard and reports any duplicate it found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from experiments.spec import ExperimentSpec, load_spec
+from model.validation import InputError, Problem
+
+RUNS_DIR = "runs"
+ANALYSIS_DIR = "analysis"
+SPEC_COPY = "experiment.yaml"
+MANIFEST = "manifest.json"
+REPORT = "report.md"
+PART_GLOB = "part-*.parquet"
+#: Row columns that are not parameters or metrics.
+KEY_COLUMNS = ("point", "replication", "seed")
+META_COLUMNS = ("status", "error", "duration_s", "worker", "session")
+GIT_TIMEOUT_S = 5
+#: Libraries whose versions can change a design or a run, recorded per session.
+LIBRARIES = ("SALib", "numpy", "scipy", "dask", "distributed", "mesa")
+
+
+def now() -> str:
+    """UTC time stamp for the manifest."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _git(*args: str) -> str | None:
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
+                             text=True, timeout=GIT_TIMEOUT_S, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def provenance() -> dict[str, Any]:
+    """Package version, git commit (and whether the tree had changes), Python."""
+    try:
+        version = metadata.version("wengang")
+    except metadata.PackageNotFoundError:
+        version = "unknown (package not installed)"
+    commit = _git("rev-parse", "HEAD")
+    dirty = _git("status", "--porcelain") if commit else None
+    libraries = {}
+    for lib in LIBRARIES:
+        try:
+            libraries[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            libraries[lib] = None
+    return {"package_version": version, "git_commit": commit,
+            "git_dirty": bool(dirty) if dirty is not None else None,
+            "python": sys.version.split()[0], "libraries": libraries}
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    """The manifest of a sweep directory; :class:`InputError` if there is none."""
+    path = Path(out_dir) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Problem(str(out_dir), "", f"no {MANIFEST}: not a sweep directory "
+                                  "(run `wengang sweep` first)")]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(str(path), "", f"unreadable manifest ({exc})")]) from None
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest atomically."""
+    path = Path(out_dir) / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _spec_differences(out_dir: Path, spec: ExperimentSpec) -> list[str]:
+    """Names of run-determining fields where DIR's spec copy differs from ``spec``."""
+    try:
+        old = load_spec(out_dir / SPEC_COPY, check_files=False, check_model=False)
+    except InputError:
+        return []
+    old_fields, new_fields = old.run_fields(), spec.run_fields()
+    return sorted(k for k in new_fields if old_fields.get(k) != new_fields.get(k))
+
+
+def has_runs(out_dir: Path) -> bool:
+    """True when DIR holds at least one finished part."""
+    return any((Path(out_dir) / RUNS_DIR).glob(PART_GLOB))
+
+
+def clear(out_dir: Path) -> None:
+    """Remove what a sweep and an analysis wrote in DIR (and nothing else)."""
+    out_dir = Path(out_dir)
+    for sub in (RUNS_DIR, ANALYSIS_DIR):
+        shutil.rmtree(out_dir / sub, ignore_errors=True)
+    for name in (SPEC_COPY, MANIFEST, REPORT):
+        (out_dir / name).unlink(missing_ok=True)
+
+
+def prepare(out_dir: Path, spec: ExperimentSpec, spec_file: Path, *, resume: bool,
+            force: bool) -> tuple[dict[str, Any], int]:
+    """Check DIR against the spec, record the inputs, and open a new session.
+
+    Without ``resume`` a DIR that already holds runs is refused (``force``
+    clears it first).  With ``resume`` the spec hash must equal the one in the
+    manifest.  Returns the manifest and the new session number.
+    """
+    out_dir = Path(out_dir)
+    name = str(out_dir)
+    spec_hash = spec.spec_hash()
+    if force and not resume:
+        clear(out_dir)
+    if resume:
+        manifest = read_manifest(out_dir)
+        if manifest.get("spec_hash") != spec_hash:
+            fields = _spec_differences(out_dir, spec)
+            detail = f" (changed: {', '.join(fields)})" if fields else ""
+            raise InputError([Problem(name, "", "cannot resume: the spec has changed since "
+                                      f"this sweep started{detail}; run it into a new "
+                                      "--out directory, or use --force to start over")])
+    elif has_runs(out_dir) or (out_dir / MANIFEST).exists():
+        old_hash = read_manifest(out_dir).get("spec_hash") if (out_dir / MANIFEST).exists() else None
+        hint = ("use --resume to complete it" if old_hash == spec_hash else
+                "it was made from a different spec")
+        raise InputError([Problem(name, "", f"already holds a sweep; {hint}, or use --force "
+                                  "to delete its runs and start over")])
+    else:
+        manifest = {"spec_hash": spec_hash, "fields_hash": spec.fields_hash(),
+                    "name": spec.name, "sampler": spec.sampler,
+                    "design_size": {"points": spec.design_size,
+                                    "replications": spec.replications,
+                                    "runs": spec.design_size * spec.replications},
+                    "spec_file": str(Path(spec_file).resolve()),
+                    "scenario": str(spec.scenario_path) if spec.scenario_path else None,
+                    "created": now(), **provenance(), "sessions": []}
+        (out_dir / RUNS_DIR).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(spec_file, out_dir / SPEC_COPY)
+    (out_dir / RUNS_DIR).mkdir(parents=True, exist_ok=True)
+    for stale in (out_dir / RUNS_DIR).glob(".part-*"):
+        stale.unlink(missing_ok=True)  # temp files of a killed sweep
+    session = max((s["session"] for s in manifest["sessions"]), default=-1) + 1
+    manifest["sessions"].append({"session": session, "started": now(), **provenance()})
+    write_manifest(out_dir, manifest)
+    return manifest, session
+
+
+def finish_session(out_dir: Path, session: int, **info: Any) -> None:
+    """Record how a session ended (counts, timing, where it ran)."""
+    manifest = read_manifest(out_dir)
+    for entry in manifest["sessions"]:
+        if entry["session"] == session:
+            entry.update(finished=now(), **info)
+    write_manifest(out_dir, manifest)
+
+
+def row_schema(spec: ExperimentSpec, metric_names: list[str]) -> pa.Schema:
+    """Arrow schema of a row: keys, parameters (typed), metrics (float64), meta."""
+    fields = [pa.field(c, pa.int64()) for c in KEY_COLUMNS]
+    for name, param in spec.parameters.items():
+        if param.type == "real":
+            kind = pa.float64()
+        elif param.type == "integer":
+            kind = pa.int64()
+        elif param.type == "boolean":
+            kind = pa.bool_()
+        elif all(isinstance(v, str) for v in param.values):
+            kind = pa.string()
+        elif all(isinstance(v, int) for v in param.values):
+            kind = pa.int64()
+        else:
+            kind = pa.float64()
+        fields.append(pa.field(name, kind))
+    fields += [pa.field(m, pa.float64()) for m in metric_names]
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string()),
+               pa.field("duration_s", pa.float64()), pa.field("worker", pa.string()),
+               pa.field("session", pa.int64())]
+    return pa.schema(fields)
+
+
+def part_name(session: int, batch: int) -> str:
+    """File name of a part: session and batch, so a re-run batch overwrites itself."""
+    return f"part-s{session:03d}-b{batch:07d}.parquet"
+
+
+def write_part(out_dir: Path, name: str, rows: list[dict[str, Any]],
+               spec: ExperimentSpec) -> Path:
+    """Write rows as one Parquet part: temporary name first, then rename."""
+    metrics = list(spec.outcomes)
+    for row in rows:
+        metrics += [k for k in row.get("metrics", {}) if k not in metrics]
+    schema = row_schema(spec, metrics)
+    flat = [{**{k: v for k, v in row.items() if k != "metrics"}, **row.get("metrics", {})}
+            for row in rows]
+    table = pa.Table.from_pylist(flat, schema=schema)
+    final = Path(out_dir) / RUNS_DIR / name
+    tmp = final.with_name(f".{name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp)
+    os.replace(tmp, final)
+    return final
+
+
+@dataclass
+class Runs:
+    """All rows of a sweep, one per (point, replication), sorted.
+
+    ``duplicates`` counts rows dropped because another row of the same session
+    had the same (point, replication), which should never happen; ``superseded``
+    counts failed rows replaced by a later session (``--retry-failed``).
+    """
+
+    table: pd.DataFrame
+    duplicates: int
+    superseded: int
+    parts: int
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        """The rows of runs that succeeded."""
+        return self.table[self.table["status"] == "ok"]
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The rows of runs that raised."""
+        return self.table[self.table["status"] == "failed"]
+
+
+def load_runs(out_dir: Path) -> Runs:
+    """Read every part under DIR/runs and deduplicate (see :class:`Runs`)."""
+    paths = sorted((Path(out_dir) / RUNS_DIR).glob(PART_GLOB))
+    frames = [pq.read_table(p).to_pandas() for p in paths]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return Runs(pd.DataFrame(columns=[*KEY_COLUMNS, *META_COLUMNS]), 0, 0, len(paths))
+    table = pd.concat(frames, ignore_index=True)
+    table = table.sort_values(["point", "replication", "session"], kind="stable")
+    same_session = table.duplicated(["point", "replication", "session"], keep="last")
+    table = table[~same_session]
+    later = table.duplicated(["point", "replication"], keep="last")
+    table = table[~later].reset_index(drop=True)
+    return Runs(table, int(same_session.sum()), int(later.sum()), len(paths))
+
+
+def done_pairs(out_dir: Path, *, include_failed: bool = True) -> set[tuple[int, int]]:
+    """(point, replication) pairs already in DIR; failed ones only if asked."""
+    columns = ["point", "replication", "status"]
+    pairs: set[tuple[int, int]] = set()
+    for path in (Path(out_dir) / RUNS_DIR).glob(PART_GLOB):
+        part = pq.read_table(path, columns=columns).to_pandas()
+        if not include_failed:
+            part = part[part["status"] == "ok"]
+        pairs.update(zip(part["point"].tolist(), part["replication"].tolist()))
+    return pairs
