@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import first_k_per_group, lookup
+from ..arrays import lookup, sample_per_group
 from ..population import POST_CHANNELS, Capacity, Channel
 
 WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
@@ -70,8 +70,8 @@ def vacancies(model, channel: Channel, quota: np.ndarray, holders: np.ndarray | 
     return np.maximum(0, quota - held)
 
 
-def priority_key(model, people: np.ndarray, channel: Channel) -> np.ndarray:
-    """Lower is served first: tier by the priority rule, random within a tier."""
+def priority_tier(model, people: np.ndarray, channel: Channel) -> np.ndarray:
+    """Tier of each candidate under the priority rule; lower tiers are served first."""
     pop = model.pop
     rule = model.p.levers.public_posts.priority
     zero = model.zero_employment_hh[pop.hh[people]]
@@ -81,10 +81,10 @@ def priority_key(model, people: np.ndarray, channel: Channel) -> np.ndarray:
     elif rule == "weak_labour_first":
         tier = np.where(weak, 0, np.where(zero, 1, 2))
     else:
-        tier = np.zeros(len(people))
+        tier = np.zeros(len(people), np.int64)
     if channel == Channel.MAINTENANCE_POST:
         tier = tier + 3 * ~lookup(pop.capacity[people], (Capacity.WEAK, Capacity.OVER_AGE), len(Capacity))
-    return tier + model.rng.random(len(people))
+    return tier
 
 
 def candidates(model) -> np.ndarray:
@@ -106,9 +106,14 @@ def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray, holde
     if len(people) == 0:
         return people
     place = holder_place(model, channel)[people]
-    key = priority_key(model, people, channel)
-    take = first_k_per_group(place, key, vac)
-    chosen = people[take]
+    tier = priority_tier(model, people, channel)
+    chosen = []
+    for t in np.unique(tier):  # tier by tier; at random within a tier
+        mine = np.flatnonzero(tier == t)
+        take = mine[sample_per_group(place[mine], vac, model.rng)]
+        vac = vac - np.bincount(place[take], minlength=len(vac))
+        chosen.append(people[take])
+    chosen = np.concatenate(chosen)
     model.market.start_work(chosen, channel)
     if model.month == 0 and len(chosen):
         # posts filled in the first month stand for posts already held in Jan

@@ -7,12 +7,13 @@ from model.population import Capacity, Channel
 
 
 def _two_worker_household(m):
-    """A household with two working-age members, both employed at firms."""
+    """A household whose only two workers are both employed at firms (nobody over-age)."""
     pop = m.pop
     for h in range(pop.n_households):
         members = np.arange(pop.hh_start[h], pop.hh_start[h] + pop.hh_size[h])
         working = members[pop.firm[members] >= 0]
-        if len(working) == 2 and (pop.capacity[members] != Capacity.OVER_AGE).all():
+        employed = ((pop.channel[members] >= Channel.INDUSTRIAL_PARK) & (pop.channel[members] <= Channel.RESERVE_POST)).sum()
+        if len(working) == 2 and employed == 2 and (pop.capacity[members] != Capacity.OVER_AGE).all():
             return h, working
     raise AssertionError("no such household")
 

@@ -100,20 +100,20 @@ def test_priority_rule_orders_tiers(small_model):
     zero_hh = np.zeros(pop.n_households, bool)
     zero_hh[pop.hh[people[:100]]] = True
     m.zero_employment_hh = zero_hh
-    key = public_posts.priority_key(m, people, Channel.VILLAGE_POST)
+    tier = public_posts.priority_tier(m, people, Channel.VILLAGE_POST)
     zero = zero_hh[pop.hh[people]]
     assert zero.any() and (~zero).any()
-    assert key[zero].max() < 1 <= key[~zero].min()  # zero-employment households first
+    assert tier[zero].max() < tier[~zero].min()  # zero-employment households first
 
 
 def test_maintenance_posts_go_first_to_weak_and_over_age(small_model):
     m = small_model
     pop = m.pop
     people = np.flatnonzero(m.able)[:500]
-    key = public_posts.priority_key(m, people, Channel.MAINTENANCE_POST)
+    tier = public_posts.priority_tier(m, people, Channel.MAINTENANCE_POST)
     weak = np.isin(pop.capacity[people], [Capacity.WEAK, Capacity.OVER_AGE])
     assert weak.any() and (~weak).any()
-    assert key[weak].max() < key[~weak].min()
+    assert tier[weak].max() < tier[~weak].min()
 
 
 # -------------------------------------------------------------------- parks
@@ -154,3 +154,21 @@ def test_export_placements_follow_the_quota_and_flag_follow_up(baseline):
     assert 0 < placed <= 12000 / 12 * 1.25
     exported = m.pop.channel == Channel.EXPORT
     assert m.pop.followed_up[exported & (m.pop.tenure == 0)].all()
+
+
+def test_posts_fill_lower_tiers_first_and_at_random_within_a_tier(small_model):
+    """One village, two posts, candidates in tiers 0 and 1: tier 0 takes both when it can."""
+    m = small_model
+    pop = m.pop
+    v = 0
+    people = np.flatnonzero((pop.village == v) & m.able & (pop.channel == Channel.NONE))[:6]
+    assert len(people) == 6
+    zero_hh = np.zeros(pop.n_households, bool)
+    zero_hh[pop.hh[people[:3]]] = True  # three candidates in tier 0 (if their households differ)
+    m.zero_employment_hh = zero_hh
+    pop.capacity[people] = Capacity.FULL  # nobody is weak labour: others are tier 2
+    quota = np.zeros(len(pop.village_x), np.int64)
+    quota[v] = 2 + np.bincount(pop.village[pop.channel == Channel.VILLAGE_POST], minlength=len(quota))[v]
+    chosen = public_posts.assign(m, people, Channel.VILLAGE_POST, quota)
+    assert len(chosen) == 2
+    assert set(chosen.tolist()) <= set(people[zero_hh[pop.hh[people]]].tolist())
