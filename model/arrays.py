@@ -82,11 +82,6 @@ def weighted_choice_rows(
     return np.clip(pos - rows * n_cols, 0, n_cols - 1)
 
 
-def bernoulli(p: np.ndarray | float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` independent draws, True with probability ``p`` (scalar or array)."""
-    return rng.random(n) < p
-
-
 def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
     """Positions ``i < n`` of the successes of ``n`` Bernoulli(``p``) trials.
 

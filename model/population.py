@@ -53,7 +53,6 @@ class Channel(IntEnum):
     TRAINING = 13
 
 
-FIRM_CHANNELS = range(Channel.INDUSTRIAL_PARK, Channel.EXPORT + 1)
 POST_CHANNELS = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.RESERVE_POST)
 EMPLOYED_MAX = Channel.RESERVE_POST
 
