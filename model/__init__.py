@@ -16,7 +16,7 @@ from typing import Any
 from .agents import Firm, Household, TrainingInstitution, Village
 from .model import EmploymentModel
 from .scenario import LoadedScenario, load_scenario
-from .validation import InputError
+from .validation import InputError, split_path
 
 __version__ = "0.1.0"
 
@@ -36,7 +36,7 @@ def simulate(
     ``simulate(levers__training__daily_allowance_yuan=80)`` or
     ``simulate(**{"levers.training.daily_allowance_yuan": 80})``.
     """
-    overrides = {".".join(k.replace("__", ".").split(".")): v for k, v in overrides.items()}
+    overrides = {".".join(split_path(k)): v for k, v in overrides.items()}
     if months is not None:
         overrides["run.months"] = int(months)
     model = EmploymentModel(scenario, rng=seed, scale=scale, overrides=_fit_warmup(scenario, overrides))
