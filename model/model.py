@@ -135,16 +135,21 @@ class EmploymentModel(mesa.Model):
         return self.able[people] & (pop.capacity[people] != Capacity.OVER_AGE) & (pop.channel[people] != Channel.TRAINING)
 
     def update_household_flags(self, income: bool = False) -> None:
-        """Zero-employment flags (and, with ``income``, income and the monitoring line)."""
+        """Recount zero-employment flags over all households (and, with
+        ``income``, income per head and the monitoring line)."""
         pop = self.pop
         self._touched = []
         able = pop.per_household(self._available())
         working = pop.per_household(is_employed(pop.channel))
         self.zero_employment_hh = (able > 0) & (working == 0)
         if income:
-            self.income_per_head = outcomes.household_income_per_head(self)
-            line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
-            self.below_line_hh = self.income_per_head < line
+            self.update_income()
+
+    def update_income(self) -> None:
+        """Income per head of every household and the monitoring-line flags."""
+        self.income_per_head = outcomes.household_income_per_head(self)
+        line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
+        self.below_line_hh = self.income_per_head < line
 
     def touch(self, people: np.ndarray) -> None:
         """Note people whose work or availability changed (their household flags are stale)."""
@@ -246,7 +251,8 @@ class EmploymentModel(mesa.Model):
         self.refresh_touched()
         monitoring.detect(self)  # the income test reads last month's ledger
         monitoring.respond(self)
-        self.update_household_flags(income=True)
+        self.refresh_touched()  # flags stay exact through the month (tested against a full recount)
+        self.update_income()
 
         public_posts.pay(self)
         export.follow_up_cost(self)

@@ -97,8 +97,8 @@ def test_uncovered_villages_are_not_monitored(baseline):
 
 
 def test_incremental_flags_agree_with_a_full_recount(baseline, monkeypatch):
-    """Within a month flags are refreshed only for touched households; at every
-    monitoring round they must equal a full recount."""
+    """Flags are refreshed only for touched households; at every monitoring
+    round and every month end they must equal a full recount."""
     from model.policies import monitoring
 
     m = EmploymentModel(baseline, rng=8, scale=0.03)
@@ -113,5 +113,9 @@ def test_incremental_flags_agree_with_a_full_recount(baseline, monkeypatch):
         real_detect(model)
 
     monkeypatch.setattr("model.model.monitoring.detect", detect_and_check)
-    m.run(8)
+    for _ in range(8):
+        m.step()
+        at_month_end = m.zero_employment_hh.copy()
+        m.update_household_flags()
+        assert (at_month_end == m.zero_employment_hh).all()
     assert len(checked) == 8
