@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
-from .population import Capacity, Channel
+from .population import Capacity, Channel, is_employed
 from .schema import SECTORS, TRADES
 
 
@@ -56,8 +56,7 @@ class Household(Agent):
 
     @property
     def employed_members(self) -> int:
-        ch = self.model.pop.channel[self.members]
-        return int(((ch >= Channel.INDUSTRIAL_PARK) & (ch <= Channel.RESERVE_POST)).sum())
+        return int(is_employed(self.model.pop.channel[self.members]).sum())
 
     def member_table(self) -> list[dict]:
         """One dict per member: age, sex, capacity, trade, skill, what they do, income."""

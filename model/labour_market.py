@@ -34,7 +34,7 @@ import numpy as np
 
 from .arrays import dense_unique, first_k_per_group, sample_per_group, weighted_choice_rows
 from .policies import parks
-from .population import Capacity, Channel, Population, county_people
+from .population import Capacity, Channel, Population, county_people, is_market_work, is_on_post
 from .schema import SECTORS, TRADES, Scenario
 
 N_SECTORS = len(SECTORS)
@@ -52,6 +52,7 @@ class Firms:
     pool: np.ndarray  # county * N_SECTORS + sector; export firms: a pool of their own
     growth_share: np.ndarray  # share of its sector's added jobs this firm receives
     shock_factor: np.ndarray  # 1 - share of capacity removed by a shock now
+    shocked: np.ndarray  # in a sector a demand shock hits this month
 
     @property
     def n(self) -> int:
@@ -102,6 +103,7 @@ def build_firms(p: Scenario, pop: Population, scale: float) -> Firms:
         pool=pool.astype(np.int64),
         growth_share=np.array(growth, float),
         shock_factor=np.ones(len(sector)),
+        shocked=np.zeros(len(sector), bool),
     )
 
 
@@ -200,11 +202,9 @@ class LabourMarket:
         firms.capacity *= 1.0 - p.uncertainties.job_destruction_rate / 12.0
         shock = p.uncertainties.demand_shock
         active = shock.start_month <= month < shock.start_month + shock.duration_months
+        firms.shocked[:] = bool(active and shock.size > 0) & np.isin(firms.sector, [SECTORS.index(s) for s in shock.sectors])
         firms.shock_factor[:] = 1.0
-        m.shock_active = bool(active and shock.size > 0)
-        if m.shock_active:
-            hit = np.isin(firms.sector, [SECTORS.index(s) for s in shock.sectors])
-            firms.shock_factor[hit] = 1.0 - shock.size * (1.0 - parks.retention_saved_share(p))
+        firms.shock_factor[firms.shocked] = 1.0 - shock.size * (1.0 - parks.retention_saved_share(p))
         self._lay_off_excess()
 
     def _lay_off_excess(self) -> None:
@@ -228,7 +228,7 @@ class LabourMarket:
         rate[Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] = u.separation_rate * self.sector_sep
         rate[Channel.MIGRANT] = lm.migrant_return_rate
         rate[Channel.SELF_EMPLOYED] = u.separation_rate * lm.self_employed_separation_multiplier
-        working = np.flatnonzero((pop.channel >= Channel.INDUSTRIAL_PARK) & (pop.channel <= Channel.SELF_EMPLOYED))
+        working = np.flatnonzero(is_market_work(pop.channel))
         prob = rate[pop.channel[working]]
         followed = pop.followed_up[working]
         prob[followed] *= 1.0 - p.behaviour.export.follow_up_separation_reduction
@@ -247,7 +247,7 @@ class LabourMarket:
         pop = m.pop
         share = m.p.labour_market.search_share_by_capacity
         by_cap = np.array([share[c] for c in ("full", "half", "weak", "over_age")] + [0.0])
-        on_post = (pop.channel >= Channel.VILLAGE_POST) & (pop.channel <= Channel.RESERVE_POST)
+        on_post = is_on_post(pop.channel)
         idle = np.flatnonzero(able & ((pop.channel == Channel.NONE) | (on_post & (pop.capacity == Capacity.FULL))))
         active = m.rng.random(len(idle)) < by_cap[pop.capacity[idle]]
         return idle[active | pop.priority[idle]]

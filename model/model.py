@@ -27,7 +27,7 @@ from . import outcomes
 from .arrays import bernoulli_positions
 from .agents import Firm, Household, TrainingInstitution, Village
 from .labour_market import LabourMarket, build_firms
-from .population import Capacity, Channel, build_population, county_people, is_employed
+from .population import Capacity, Channel, build_population, county_people, is_employed, is_on_post
 from .policies import export, monitoring, parks, public_posts, training
 from .scenario import LoadedScenario, as_scenario
 from .schema import CAPACITIES, TRADES
@@ -62,7 +62,6 @@ class EmploymentModel(mesa.Model):
         self.rows: list[dict[str, float]] = []
         self.ledger = outcomes.Ledger()
         self.stats = {k: 0.0 for k in ("graduates", "graduates_measured", "graduates_placed", "export_placements", "cleared_by_post")}
-        self.shock_active = False
         requested = self.p.run.scale if scale is None else float(scale)
         if not 0 < requested <= 1:
             raise ValueError(f"scale must lie in (0, 1], not {requested}")
@@ -285,7 +284,7 @@ class EmploymentModel(mesa.Model):
         able = np.bincount(pop.county, weights=w * self.able, minlength=n_c)
         hh_c = pop.village_county[pop.hh_village]
         zero = np.bincount(hh_c, weights=self.hh_weight * self.zero_employment_hh, minlength=n_c)
-        posts = np.bincount(pop.county, weights=w * (pop.channel >= Channel.VILLAGE_POST) * (pop.channel <= Channel.RESERVE_POST), minlength=n_c)
+        posts = np.bincount(pop.county, weights=w * is_on_post(pop.channel), minlength=n_c)
         return pd.DataFrame(
             {
                 "county": [c.name for c in self.p.population.counties],

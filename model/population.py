@@ -68,10 +68,24 @@ BAND_EDGES = {  # age band -> [low, high) in years
 
 _EMPLOYED = np.zeros(len(Channel), bool)
 _EMPLOYED[Channel.INDUSTRIAL_PARK : EMPLOYED_MAX + 1] = True
+_ON_POST = np.zeros(len(Channel), bool)
+_ON_POST[list(POST_CHANNELS)] = True
+_MARKET = _EMPLOYED & ~_ON_POST  # firms, export, migrant work, self-employment
 
 
 def is_employed(channel: np.ndarray) -> np.ndarray:
+    """In any employment, a public post included."""
     return _EMPLOYED[channel]
+
+
+def is_on_post(channel: np.ndarray) -> np.ndarray:
+    """On a public post of any kind."""
+    return _ON_POST[channel]
+
+
+def is_market_work(channel: np.ndarray) -> np.ndarray:
+    """In employment other than a public post."""
+    return _MARKET[channel]
 
 
 

@@ -51,9 +51,8 @@ def grow(model) -> None:
     # only those open to the poverty-alleviated)
     gross = parks.industrial_jobs_added_per_year + parks.agricultural_jobs_added_per_year
     model.ledger.add("parks", gross / 12.0 * parks.subsidy_yuan_per_job_added)
-    if model.shock_active:
-        hit = np.isin(firms.sector, [SECTORS.index(s) for s in p.uncertainties.demand_shock.sectors])
-        workers = np.r_[hit, False][model.pop.firm]  # firm -1 (none) maps to False
+    if firms.shocked.any():  # set by the labour market's capacity update this month
+        workers = np.r_[firms.shocked, False][model.pop.firm]  # firm -1 (none) maps to False
         cost = float(model.pop.weight[workers].sum()) * parks.retention_subsidy_yuan_per_worker_month
         model.ledger.add("parks", cost)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
-from ..population import Capacity, Channel
+from ..population import Capacity, Channel, is_market_work
 from ..schema import SECTORS, TRADES
 
 UNDEREMPLOYED = (Channel.NONE, Channel.HOME_PIECEWORK, Channel.VILLAGE_POST, Channel.MAINTENANCE_POST)
@@ -180,7 +180,7 @@ def _measure_placement(model) -> None:
     cohort = np.flatnonzero(pop.graduated_month == model.month - lag)
     if len(cohort) == 0:
         return
-    placed = (pop.channel[cohort] >= Channel.INDUSTRIAL_PARK) & (pop.channel[cohort] <= Channel.SELF_EMPLOYED)
+    placed = is_market_work(pop.channel[cohort])
     w = pop.weight[cohort]
     model.stats["graduates_measured"] += float(w.sum())
     model.stats["graduates_placed"] += float(w[placed].sum())
