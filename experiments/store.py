@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.spec import ExperimentSpec, load_spec
+from model.provenance import git_state, package_version
 from model.validation import InputError, Problem
 
 RUNS_DIR = "runs"
@@ -45,7 +45,6 @@ PART_GLOB = "part-*.parquet"
 #: Row columns that are not parameters or metrics.
 KEY_COLUMNS = ("point", "replication", "seed")
 META_COLUMNS = ("status", "error", "duration_s", "worker", "session")
-GIT_TIMEOUT_S = 5
 #: Libraries whose versions can change a design or a run, recorded per session.
 LIBRARIES = ("SALib", "numpy", "scipy", "dask", "distributed", "mesa")
 
@@ -55,32 +54,16 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _git(*args: str) -> str | None:
-    repo = Path(__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
-                             text=True, timeout=GIT_TIMEOUT_S, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
-
-
 def provenance() -> dict[str, Any]:
     """Package version, git commit (and whether the tree had changes), Python."""
-    try:
-        version = metadata.version("wengang")
-    except metadata.PackageNotFoundError:
-        version = "unknown (package not installed)"
-    commit = _git("rev-parse", "HEAD")
-    dirty = _git("status", "--porcelain") if commit else None
+    commit, dirty = git_state()
     libraries = {}
     for lib in LIBRARIES:
         try:
             libraries[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libraries[lib] = None
-    return {"package_version": version, "git_commit": commit,
-            "git_dirty": bool(dirty) if dirty is not None else None,
+    return {"package_version": package_version(), "git_commit": commit, "git_dirty": dirty,
             "python": sys.version.split()[0], "libraries": libraries}
 
 

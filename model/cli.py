@@ -13,36 +13,13 @@ import json
 import subprocess
 import sys
 import time
-from importlib.metadata import PackageNotFoundError, entry_points, version
+from importlib.metadata import entry_points
 from pathlib import Path
 
+from .provenance import git_state, package_version
 from .validation import InputError, Problem, load_yaml, parse_override
 
 EXIT_INPUT = 2
-
-
-def package_version() -> str:
-    try:
-        return version("wengang")
-    except PackageNotFoundError:
-        from . import __version__
-
-        return __version__
-
-
-def git_commit(where: Path | None = None) -> str | None:
-    """The checkout's commit (with ``-dirty`` if it has changes), or None."""
-    where = where or Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def _overrides(pairs: list[str]) -> dict:
@@ -71,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)
     out = Path(args.out or Path("runs") / Path(args.scenario).stem)
     _prepare_out(out, args.force)
+    commit, dirty = git_state()
     started = time.perf_counter()
     model = EmploymentModel(scenario, rng=args.seed, scale=args.scale)
     model.run()
@@ -91,7 +69,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "scale_effective": model.scale,
             "months": scenario.params.run.months,
             "package_version": package_version(),
-            "git_commit": git_commit(),
+            "git_commit": commit,
+            "git_dirty": dirty,
             "python": sys.version.split()[0],
             "runtime_s": round(elapsed, 3),
         },
