@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
-from .population import Capacity, Channel, is_employed
+from .population import Capacity, Channel, Skill, is_employed
 from .schema import SECTORS, TRADES
 
 
@@ -68,10 +68,10 @@ class Household(Agent):
                 "sex": "F" if pop.female[i] else "M",
                 "capacity": Capacity(pop.capacity[i]).name.lower(),
                 "trade": TRADES[pop.trade[i]],
-                "skill": int(pop.skill[i]),
+                "skill": Skill(pop.skill[i]).name.lower(),
                 "channel": Channel(pop.channel[i]).name.lower(),
                 "ill": bool(pop.ill[i]),
-                "income_yuan_per_month": round(float(pop.wage[i]), 1),
+                "income_yuan_per_month": round(float(pop.income[i]), 1),
             }
             for i in self.members
         ]
@@ -110,7 +110,13 @@ class Firm(Agent):
 
 
 class TrainingInstitution(Agent):
-    """The Baoji Technician College (``county == -1``) or a county vocational centre."""
+    """The Baoji Technician College (``county == -1``) or a county vocational centre.
+
+    It holds a fixed number of seats (:func:`model.policies.training.seats_held`)
+    and, each month, takes trainees into its free seats in the next trade of
+    its rotation.  Under the tiered subsidy its pay depends on its placement
+    rate so far.
+    """
 
     def __init__(self, model, index: int, county: int, trades: list[int], seat_share: float) -> None:
         super().__init__(model)
@@ -118,7 +124,6 @@ class TrainingInstitution(Agent):
         self.county = county
         self.trades = trades
         self.seat_share = seat_share
-        self.cohorts_opened = 0
         self.measured = 0.0
         self.placed = 0.0
 
@@ -131,25 +136,20 @@ class TrainingInstitution(Agent):
         self.measured += measured
         self.placed += placed
 
+    def trade_this_month(self) -> int:
+        """The trade of this month's intake (the institution rotates its trades)."""
+        return self.trades[self.model.month % len(self.trades)]
+
     @property
     def trainees(self) -> int:
         pop = self.model.pop
         return int(((pop.channel == Channel.TRAINING) & (pop.institution == self.index)).sum())
 
     def step(self) -> None:
-        """Open a cohort every ``duration_months``, in the next trade of its rotation."""
+        """Take this month's intake into the seats still free."""
         from .policies import training
 
-        duration = self.model.p.levers.training.duration_months
-        if self.model.month % duration:
-            return
-        seats = training.seats_per_cohort(self.model, self.seat_share)
-        if seats == 0:
-            return
-        trade = self.trades[self.cohorts_opened % len(self.trades)]
-        candidates = training.eligible(self.model, self.county)
-        training.enrol(self.model, self, candidates, seats, trade)
-        self.cohorts_opened += 1
+        training.intake(self.model, self, int(self.model.training_free_seats[self.index]))
 
 
 class Village(Agent):
@@ -175,6 +175,6 @@ class Village(Agent):
         quotas = public_posts.quotas(self.model)
         here = pop.village == self.index
         out = {}
-        for ch in (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.RESERVE_POST):
+        for ch in (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST):
             out[ch.name.lower()] = (int((here & (pop.channel == ch)).sum()), int(quotas[ch][self.index]))
         return out

@@ -8,8 +8,11 @@ Rules, all vectorised over people:
   what the retention subsidy (援企稳岗, :mod:`model.policies.parks`) saves.  Workers above capacity are laid
   off at random.
 * **Separations.**  Each month an employed person leaves with probability
-  ``separation_rate x sector multiplier``; migrants return home at
-  ``migrant_return_rate``; followed-up export workers separate less.
+  ``separation_rate x sector multiplier``; followed-up export workers
+  separate less.  Migrants return home at ``migrant_return_rate``, rising by
+  ``migrant_return_increase_per_year_of_age`` for each year of age over
+  ``migrant_return_age_ref_years``, plus ``spring_festival_return_rate`` in
+  the Spring Festival months.
 * **Matching** (one documented rule, repeated ``search_rounds_per_month``
   times).  Local jobs are pooled by (county, sector).  A seeker in village
   *v* applies to one pool with probability proportional to
@@ -22,8 +25,11 @@ Rules, all vectorised over people:
   score_noise x U(0,1)``, where a certificate counts only in its own trade
   (elsewhere its holder has basic skill); it rejects applicants over the
   sector's age limit.
-* **Migrant work** (外出务工) is found outside the model's firms at
-  ``migrant_job_finding_rate`` by full labour up to ``migrant_age_max_years``.
+* **Migrant work** (外出务工) is found outside the model's firms by idle full
+  labour up to ``migrant_age_max_years``, at ``migrant_job_finding_rate``
+  (times ``departure_peak_multiplier`` in the months after the Spring
+  Festival, and times the departure disruption's ``factor`` while it lasts),
+  but only into the jobs left of a finite demand, ``migrant_demand_jobs``.
 """
 
 from __future__ import annotations
@@ -34,12 +40,14 @@ import numpy as np
 
 from .arrays import dense_unique, first_k_per_group, sample_per_group, weighted_choice_rows
 from .policies import parks
-from .population import Capacity, Channel, Population, county_people, is_market_work, is_on_post
+from .population import (
+    SECTOR_CHANNELS, Capacity, Channel, Population, Skill, county_people, is_market_work, is_on_post,
+)
 from .schema import SECTORS, TRADES, Scenario
 
 N_SECTORS = len(SECTORS)
+N_SKILLS = len(Skill)
 EXPORT = SECTORS.index("export_employer")
-LOCAL_SECTORS = [i for i in range(N_SECTORS) if i != EXPORT]
 
 
 @dataclass
@@ -124,12 +132,13 @@ class LabourMarket:
         self.sector_wage = np.array([s.wage_yuan_per_month for s in specs], float)
         self.sector_sep = np.array([s.separation_multiplier for s in specs], float)
         # eligibility by (capacity, skill) group and pool
-        elig_sector = np.zeros((4 * 3, N_SECTORS))
+        elig_sector = np.zeros((len(Capacity) * N_SKILLS, N_SECTORS))
         for s, spec in enumerate(specs):
             for cap in spec.eligible_capacities:
                 c = Capacity[cap.upper()]
-                for skill in range(spec.min_skill, 3):
-                    elig_sector[c * 3 + skill, s] = 1.0
+                for skill in Skill:
+                    if skill >= Skill[spec.min_skill.upper()]:
+                        elig_sector[c * N_SKILLS + skill, s] = 1.0
         elig = np.tile(elig_sector, (1, n_c + 1))
         # groups with the same eligible sectors form one pattern (fewer rows to weigh)
         patterns, self.group_pattern = np.unique(elig, axis=0, return_inverse=True)
@@ -172,7 +181,7 @@ class LabourMarket:
         sector = self.model.firms.sector[firm]
         self.release(people[pop.firm[people] >= 0])
         self.model.touch(people)
-        pop.channel[people] = Channel.INDUSTRIAL_PARK + sector
+        pop.channel[people] = SECTOR_CHANNELS[sector]
         pop.firm[people] = firm
         np.add.at(self._filled, firm, 1)
         pop.tenure[people] = 0
@@ -225,11 +234,12 @@ class LabourMarket:
         u = p.uncertainties
         lm = p.labour_market
         rate = np.zeros(len(Channel))
-        rate[Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] = u.separation_rate * self.sector_sep
-        rate[Channel.MIGRANT] = lm.migrant_return_rate
+        rate[SECTOR_CHANNELS] = u.separation_rate * self.sector_sep
         rate[Channel.SELF_EMPLOYED] = u.separation_rate * lm.self_employed_separation_multiplier
         working = np.flatnonzero(is_market_work(pop.channel))
         prob = rate[pop.channel[working]]
+        migrant = pop.channel[working] == Channel.MIGRANT
+        prob[migrant] = self.migrant_return_probability(working[migrant])
         followed = pop.followed_up[working]
         prob[followed] *= 1.0 - p.behaviour.export.follow_up_separation_reduction
         leaving = working[rng.random(len(working)) < prob]
@@ -238,6 +248,27 @@ class LabourMarket:
             migrants = np.flatnonzero(pop.channel == Channel.MIGRANT)
             leaving = np.union1d(leaving, migrants[rng.random(len(migrants)) < shock.share])
         self.release(leaving)
+
+    def migrant_return_probability(self, migrants: np.ndarray) -> np.ndarray:
+        """This month's return hazard of each migrant: the base rate rising
+        with age, plus the Spring Festival returns in their months."""
+        m = self.model
+        lm = m.p.labour_market
+        over = np.maximum(0.0, m.pop.age[migrants] - lm.migrant_return_age_ref_years)
+        rate = lm.migrant_return_rate * (1.0 + lm.migrant_return_increase_per_year_of_age * over)
+        if m.calendar_month() in lm.spring_festival_months:
+            rate = rate + lm.spring_festival_return_rate
+        return np.minimum(rate, 1.0)
+
+    def departure_factor(self) -> float:
+        """Departures this month relative to normal: the post-festival peak and
+        any disruption (COVID-19 in Feb-Apr 2020)."""
+        m = self.model
+        lm, d = m.p.labour_market, m.p.uncertainties.departure_disruption
+        factor = lm.departure_peak_multiplier if m.calendar_month() in lm.departure_peak_months else 1.0
+        if d.start_month <= m.month < d.start_month + d.duration_months:
+            factor *= d.factor
+        return factor
 
     def seekers(self, able: np.ndarray) -> np.ndarray:
         """People searching this month: idle able people (by capacity), and full
@@ -267,7 +298,7 @@ class LabourMarket:
                 break
             live = np.flatnonzero(pool_vac > 0)
             # seekers who see the same pools with the same weights share a row
-            kind = self.group_pattern[pop.capacity[seekers].astype(np.int64) * 3 + pop.skill[seekers]]
+            kind = self.group_pattern[pop.capacity[seekers].astype(np.int64) * N_SKILLS + pop.skill[seekers]]
             if directed:
                 kind = kind * len(TRADES) + pop.trade[seekers]
             ukey, inv = dense_unique(kind * V + pop.village[seekers])
@@ -305,19 +336,30 @@ class LabourMarket:
         return np.concatenate(hired_all) if hired_all else np.zeros(0, np.int64)
 
     def effective_skill(self, people: np.ndarray, in_trade: np.ndarray) -> np.ndarray:
-        """Skill as an employer sees it: a certificate (level 2) counts only in
-        its own trade; elsewhere its holder has basic skill (level 1)."""
+        """Skill as an employer sees it: a certificate counts only in its own
+        trade; elsewhere its holder has basic skill."""
         skill = self.model.pop.skill[people]
-        return np.where(in_trade, skill, np.minimum(skill, 1))
+        return np.where(in_trade, skill, np.minimum(skill, Skill.BASIC))
+
+    def migrant_vacancies(self) -> int:
+        """Migrant jobs left of the finite demand (at the model's scale)."""
+        m = self.model
+        demand = m.p.labour_market.migrant_demand_jobs * m.scale
+        return max(0, int(round(demand)) - int((m.pop.channel == Channel.MIGRANT).sum()))
 
     def find_migrant_work(self, seekers: np.ndarray) -> None:
-        """Seekers still idle may find migrant work on their own."""
+        """Seekers still idle may find migrant work on their own, into the
+        jobs left of the demand."""
         m = self.model
         pop, lm = m.pop, m.p.labour_market
         idle = seekers[pop.channel[seekers] == Channel.NONE]
         fit = (pop.capacity[idle] == Capacity.FULL) & (pop.age[idle] <= lm.migrant_age_max_years)
         idle = idle[fit]
-        found = idle[m.rng.random(len(idle)) < lm.migrant_job_finding_rate]
+        rate = min(1.0, lm.migrant_job_finding_rate * self.departure_factor())
+        found = idle[m.rng.random(len(idle)) < rate]
+        room = self.migrant_vacancies()
+        if len(found) > room:
+            found = m.rng.choice(found, size=room, replace=False)
         self.start_work(found, Channel.MIGRANT)
 
     def start_work(self, people: np.ndarray, channel: Channel) -> None:

@@ -5,13 +5,14 @@ One step is one month, in this order (docs/ODD.md, "Process overview"):
 1. people age, fall ill or recover; capacity declines with age;
 2. firms lose jobs to destruction and shocks (lay-offs), parks add jobs;
 3. separations and migrant returns; public-post terms end;
-4. training: dropouts, completions, firm-ordered hires; institutions open
-   cohorts; short courses;
-5. job search: institution referrals, then local matching, job fairs, the
+4. training: dropouts, completions, firm-ordered hires; short courses;
+5. job search: institution referrals, then local matching, job fairs and the
    export base, migrant work, start-ups;
 6. villages fill vacant public posts;
-7. monitoring detects and responds (dynamic clearing);
-8. income, flags and fiscal costs are recorded.
+7. monitoring detects and responds (dynamic clearing: job push, training
+   offer, public post);
+8. training institutions take their month's intake into the seats left;
+9. income, flags and fiscal costs are recorded.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from .schema import CAPACITIES, TRADES
 
 
 def _reporter(model: EmploymentModel, column: str) -> float:
-    """DataCollector reporter: a column of the latest monthly row."""
-    return model.rows[-1][column] if model.rows else float("nan")
+    """DataCollector reporter: a column of the month's row."""
+    return model.month_row[column]
 
 
 class EmploymentModel(mesa.Model):
@@ -59,9 +60,9 @@ class EmploymentModel(mesa.Model):
         self.spec: LoadedScenario = as_scenario(scenario, overrides)
         self.p = self.spec.params
         self.month = 0
-        self.rows: list[dict[str, float]] = []
+        self.month_row: dict[str, float] = {}
         self.ledger = outcomes.Ledger()
-        self.stats = {k: 0.0 for k in ("graduates", "graduates_measured", "graduates_placed", "export_placements", "cleared_by_post")}
+        self.stats = {k: 0.0 for k in ("graduates", "graduates_measured", "graduates_placed", "export_placements")}
         requested = self.p.run.scale if scale is None else float(scale)
         if not 0 < requested <= 1:
             raise ValueError(f"scale must lie in (0, 1], not {requested}")
@@ -76,21 +77,26 @@ class EmploymentModel(mesa.Model):
         self.firms = build_firms(self.p, self.pop, requested)
         self.market = LabourMarket(self)
         n_v = len(self.pop.village_x)
-        self.post_draw_village = self.rng.random((3, n_v))
-        self.post_draw_county = self.rng.random(len(self.pop.county_x))
+        self.post_draw_village = self.rng.random((2, n_v))
+        self.post_draw_county = self.rng.random((2, len(self.pop.county_x)))
         self.monitor_draw_village = self.rng.random(n_v)
         self.flagged_month = np.full(self.pop.n_households, -1, np.int32)
         self.served = np.zeros(self.pop.n_households, bool)  # helped in this spell
+        self.awaiting_clearance = np.zeros(self.pop.n_households, bool)  # found at zero, not yet cleared
+        self.pushed_member = np.full(self.pop.n_households, -1, np.int64)  # member given a job push
+        self.clearing = outcomes.ClearingRecord(self.pop.n_households, self.hh_weight, self.p.run.warmup_months)
         self._touched: list[np.ndarray] = []  # people whose state changed since the last flag update
 
         self.villages = [Village(self, v) for v in range(n_v)]
         self.firm_agents = [Firm(self, f) for f in range(self.firms.n)]
         self.institutions = self._institutions()
+        self.training_seats = np.array([training.seats_held(self, i.seat_share) for i in self.institutions])
         Household.create_agents(self, self.pop.n_households, index=list(range(self.pop.n_households)))
 
         self._initialise_employment()
+        # the one record of the monthly series (timeseries() reads it)
         self.datacollector = mesa.DataCollector(
-            model_reporters={c: partial(_reporter, column=c) for c in ("employed", "zero_employment_households", "in_training", "on_public_posts", "exported", "park_jobs", "households_below_monitoring_line", "fiscal_cost_yuan")}
+            model_reporters={c: partial(_reporter, column=c) for c in outcomes.columns()}
         )
 
     # ----------------------------------------------------------- set-up
@@ -145,8 +151,10 @@ class EmploymentModel(mesa.Model):
             self.update_income()
 
     def update_income(self) -> None:
-        """Income per head of every household and the monitoring-line flags."""
-        self.income_per_head = outcomes.household_income_per_head(self)
+        """Each person's income, income per head of every household, and the monitoring-line flags."""
+        self.pop.income = outcomes.person_income(self)
+        farm = self.p.income.farm_income_yuan_per_household_month
+        self.income_per_head = outcomes.household_income_per_head(self.pop, self.pop.income, farm)
         line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
         self.below_line_hh = self.income_per_head < line
 
@@ -172,10 +180,17 @@ class EmploymentModel(mesa.Model):
         working = np.bincount(owner, weights=is_employed(pop.channel[people]), minlength=len(households))
         self.zero_employment_hh[households] = (able > 0) & (working == 0)
 
-    def date_label(self) -> str:
+    def _months_since_year_0(self) -> int:
         start = _dt.date.fromisoformat(self.p.run.start + "-01")
-        months = start.year * 12 + start.month - 1 + self.month
+        return start.year * 12 + start.month - 1 + self.month
+
+    def date_label(self) -> str:
+        months = self._months_since_year_0()
         return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+    def calendar_month(self) -> int:
+        """This month's calendar month, 1 (January) to 12."""
+        return self._months_since_year_0() % 12 + 1
 
     # ------------------------------------------------------------ month
     def _crossing(self, threshold: float) -> np.ndarray:
@@ -233,29 +248,31 @@ class EmploymentModel(mesa.Model):
         self.market.separate()
         public_posts.expire_terms(self)
         training.progress(self)
-        for institution in self.institutions:
-            institution.step()
         training.short_courses(self)
+        self.training_pool = training.eligible_pool(self)
+        self.in_training_pool = np.zeros(self.pop.n_people, bool)
+        self.in_training_pool[self.training_pool] = True
 
         seekers = self.market.seekers(self.able)
         self.market.match(training.referrals(self), rounds=1, directed=True)
         self.market.match(seekers, rounds=self.p.labour_market.search_rounds_per_month)
-        export.job_fairs(self, seekers)
-        export.run_base(self, seekers)
+        export.recruit(self, seekers)
         self.market.find_migrant_work(seekers)
         parks.start_businesses(self, seekers)
 
         self.refresh_touched()
         public_posts.fill(self)
         self.refresh_touched()
-        monitoring.detect(self)  # the income test reads last month's ledger
+        monitoring.detect(self)  # the income test reads last month's incomes
         monitoring.respond(self)
+        self.training_free_seats = training.free_seats(self)
+        self.agents_by_type[TrainingInstitution].do("step")
         self.refresh_touched()  # flags stay exact through the month (tested against a full recount)
         self.update_income()
 
         public_posts.pay(self)
         export.follow_up_cost(self)
-        self.rows.append(outcomes.record(self))
+        self.month_row = outcomes.record(self)
         self.datacollector.collect(self)
         self.month += 1
 
@@ -264,14 +281,19 @@ class EmploymentModel(mesa.Model):
             self.step()
 
     # ---------------------------------------------------------- results
-    def timeseries(self):
-        """The monthly rows as a pandas DataFrame."""
-        import pandas as pd
+    @property
+    def rows(self) -> list[dict[str, float]]:
+        """The monthly rows recorded so far (from the DataCollector)."""
+        series = self.datacollector.model_vars
+        return [dict(zip(series, values)) for values in zip(*series.values())]
 
-        return pd.DataFrame(self.rows)
+    def timeseries(self):
+        """The monthly rows as a pandas DataFrame (one row per month)."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def metrics(self) -> dict[str, float]:
-        return outcomes.run_metrics(self.rows, self.p.run.warmup_months, self.stats)
+        households = (self.pop.n_households, float(self.hh_weight.sum()))
+        return outcomes.run_metrics(self.rows, self.p.run.warmup_months, self.stats, self.clearing, households)
 
     def county_table(self):
         """Employment, zero-employment households and posts by county (full-scale equivalents)."""

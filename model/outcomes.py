@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .population import POST_CHANNELS, Channel
+from .population import POST_CHANNELS, SECTOR_CHANNELS, Channel, Skill, is_employed, is_market_work
 
 LEVERS = ("training", "public_posts", "parks", "export", "monitoring")
 
@@ -23,18 +23,71 @@ CHANNEL_COLUMNS = {
     "village_factory_jobs": Channel.VILLAGE_FACTORY,
     "home_piecework_jobs": Channel.HOME_PIECEWORK,
     "local_services_jobs": Channel.LOCAL_SERVICES,
+    "domestic_service_jobs": Channel.DOMESTIC_SERVICE,
+    "ecommerce_jobs": Channel.ECOMMERCE,
     "exported": Channel.EXPORT,
     "migrant": Channel.MIGRANT,
     "self_employed": Channel.SELF_EMPLOYED,
     "on_village_posts": Channel.VILLAGE_POST,
     "on_maintenance_posts": Channel.MAINTENANCE_POST,
     "on_agency_posts": Channel.AGENCY_POST,
-    "on_reserve_posts": Channel.RESERVE_POST,
+    "on_clearing_posts": Channel.CLEARING_POST,
     "in_training": Channel.TRAINING,
 }
 """Monthly columns that count people by what they do."""
 
 EMPLOYMENT_CHANNELS = [k for k in CHANNEL_COLUMNS if k != "in_training"]
+
+RELAPSE_WINDOW_MONTHS = 12
+"""A cleared household relapses if found at zero employment again within
+this many months (the "12m" of ``relapse_share_12m``)."""
+
+CLEARING_MEASURES = ("job", "training", "post")
+
+
+class ClearingRecord:
+    """What dynamic clearing did: households cleared by each measure, and
+    relapses (weighted, full-scale equivalents), after the warm-up."""
+
+    def __init__(self, n_households: int, hh_weight: np.ndarray, warmup: int) -> None:
+        self.hh_weight = hh_weight
+        self.warmup = warmup
+        self.last_cleared = np.full(n_households, -1, np.int32)
+        self.by_measure = dict.fromkeys(CLEARING_MEASURES, 0.0)
+        self.cleared_in: dict[int, float] = defaultdict(float)  # clearance month -> households
+        self.relapsed_in: dict[int, float] = defaultdict(float)  # clearance month -> of them relapsed
+
+    def record(self, model, cleared: dict[str, np.ndarray]) -> None:
+        """Households each measure cleared this month."""
+        for measure, households in cleared.items():
+            self.last_cleared[households] = model.month
+            weight = float(self.hh_weight[households].sum())
+            self.cleared_in[model.month] += weight
+            if model.month >= self.warmup:
+                self.by_measure[measure] += weight
+
+    def note_relapses(self, households: np.ndarray, month: int) -> None:
+        """Households newly found at zero employment: relapses of a recent clearance."""
+        last = self.last_cleared[households]
+        back = households[(last >= 0) & (month - last <= RELAPSE_WINDOW_MONTHS)]
+        for cleared_month, weight in zip(*_sum_by(self.last_cleared[back], self.hh_weight[back])):
+            self.relapsed_in[int(cleared_month)] += weight
+        self.last_cleared[back] = -1
+
+    def metrics(self, last_month: int) -> dict[str, float]:
+        total = sum(self.by_measure.values())
+        out = {f"cleared_by_{k}_share": (v / total if total else math.nan) for k, v in self.by_measure.items()}
+        # only clearances whose whole window was observed
+        months = [c for c in self.cleared_in if self.warmup <= c <= last_month - RELAPSE_WINDOW_MONTHS]
+        cleared = sum(self.cleared_in[c] for c in months)
+        relapsed = sum(self.relapsed_in.get(c, 0.0) for c in months)
+        out["relapse_share_12m"] = float(relapsed / cleared) if cleared else math.nan
+        return out
+
+
+def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, np.bincount(inverse, weights=weights, minlength=len(unique))
 
 
 class Ledger:
@@ -60,7 +113,7 @@ def person_income(model) -> np.ndarray:
     growth = (1.0 + p.uncertainties.wage_growth) ** (model.month / 12.0)
     lm, t = p.labour_market, p.levers.training
     by_channel = np.zeros(len(Channel))
-    by_channel[Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] = model.market.sector_wage * growth
+    by_channel[SECTOR_CHANNELS] = model.market.sector_wage * growth
     by_channel[Channel.MIGRANT] = lm.migrant_wage_yuan_per_month * growth
     by_channel[Channel.SELF_EMPLOYED] = lm.self_employed_income_yuan_per_month * growth
     by_channel[list(POST_CHANNELS)] = p.levers.public_posts.monthly_pay_yuan
@@ -68,22 +121,30 @@ def person_income(model) -> np.ndarray:
     # one lookup on (channel, certified in the job's trade): firms pay a premium
     # for a certificate in their own trade
     table = np.stack([by_channel, by_channel])
-    table[1, Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] *= 1.0 + lm.certified_wage_premium
+    table[1, SECTOR_CHANNELS] *= 1.0 + lm.certified_wage_premium
     channel_trade = np.full(len(Channel), -1)
-    channel_trade[Channel.INDUSTRIAL_PARK : Channel.EXPORT + 1] = model.market.sector_trade
-    certified = (pop.skill == 2) & (channel_trade[pop.channel] == pop.trade)
+    channel_trade[SECTOR_CHANNELS] = model.market.sector_trade
+    certified = (pop.skill == Skill.CERTIFIED) & (channel_trade[pop.channel] == pop.trade)
     income = table.ravel()[certified * len(Channel) + pop.channel]
     inc = p.income
     income += inc.transfer_yuan_per_person_month
     income += inc.pension_yuan_per_month * (pop.age >= inc.pension_age_years)
-    pop.wage = income
     return income
 
 
-def household_income_per_head(model) -> np.ndarray:
-    pop = model.pop
-    total = pop.per_household(person_income(model)) + model.p.income.farm_income_yuan_per_household_month
-    return total / pop.hh_size
+def household_income_per_head(pop, person_income: np.ndarray, farm_income: float) -> np.ndarray:
+    """Household income per head: members' incomes plus the household's farm income, over its size."""
+    return (pop.per_household(person_income) + farm_income) / pop.hh_size
+
+
+def columns() -> tuple[str, ...]:
+    """The columns of the monthly series, in order (what :func:`record` writes)."""
+    return (
+        "month", "date", *CHANNEL_COLUMNS, "employed", "market_employed", "able_to_work", "employment_rate",
+        "on_public_posts", "post_share_of_employed", "migrant_and_export", "zero_employment_households",
+        "zero_employment_households_sampled", "clearing_queue", "households_below_monitoring_line",
+        "mean_income_per_head_yuan", *(f"fiscal_cost_{k}_yuan" for k in LEVERS), "fiscal_cost_yuan",
+    )
 
 
 def record(model) -> dict[str, float]:
@@ -95,26 +156,43 @@ def record(model) -> dict[str, float]:
     row: dict[str, float] = {"month": model.month, "date": model.date_label()}
     for name, ch in CHANNEL_COLUMNS.items():
         row[name] = float(counts[ch])
-    employed = float(counts[Channel.INDUSTRIAL_PARK : Channel.RESERVE_POST + 1].sum())
+    employed = float(counts[is_employed(np.arange(len(Channel)))].sum())
     able = float(w @ model.able)
     row["employed"] = employed
+    row["market_employed"] = float(counts[is_market_work(np.arange(len(Channel)))].sum())
     row["able_to_work"] = able
     row["employment_rate"] = employed / able if able else math.nan
     row["on_public_posts"] = float(counts[list(POST_CHANNELS)].sum())
+    row["post_share_of_employed"] = row["on_public_posts"] / employed if employed else math.nan
+    row["migrant_and_export"] = row["migrant"] + row["exported"]
     row["zero_employment_households"] = float(hh_w @ model.zero_employment_hh)
+    row["zero_employment_households_sampled"] = int(model.zero_employment_hh.sum())
+    row["clearing_queue"] = float(hh_w @ (model.zero_employment_hh & model.awaiting_clearance))
     row["households_below_monitoring_line"] = float(hh_w @ model.below_line_hh)
     row["mean_income_per_head_yuan"] = float(hh_w @ model.income_per_head / hh_w.sum())
     costs = model.ledger.close()
     row.update(costs)
     row["fiscal_cost_yuan"] = float(sum(costs.values()))
+    assert tuple(row) == columns(), "record() and columns() must agree"
     return row
 
 
-def run_metrics(rows: list[dict[str, float]], warmup: int, stats: dict[str, float]) -> dict[str, float]:
-    """Run-level metrics: the keys of ``simulate()`` and ``summary.json``."""
-    after = [r for r in rows if r["month"] >= warmup] or rows[-1:]
+def run_metrics(
+    rows: list[dict[str, float]], warmup: int, stats: dict[str, float], clearing: ClearingRecord,
+    households: tuple[int, float],
+) -> dict[str, float]:
+    """Run-level metrics: the keys of ``simulate()`` and ``summary.json``.
+
+    Sums, peaks and means run over the months after the warm-up; ``_end``
+    metrics are the last month.  ``households`` is (households simulated,
+    their full-scale equivalent), for what a sample can certify.
+    """
+    after = [r for r in rows if r["month"] >= warmup]
+    if not after:
+        raise ValueError(f"no month after the warm-up ({warmup} months) to measure")
     end = rows[-1]
     zero = np.array([r["zero_employment_households"] for r in after])
+    queue = np.array([r["clearing_queue"] for r in after])
     out = {
         "zero_employment_households_end": end["zero_employment_households"],
         "zero_employment_households_peak": float(zero.max()),
@@ -131,6 +209,16 @@ def run_metrics(rows: list[dict[str, float]], warmup: int, stats: dict[str, floa
         "migrant_end": end["migrant"],
         "on_public_posts_end": end["on_public_posts"],
         "in_training_end": end["in_training"],
+        "clearing_wait_household_months": float(queue.sum()),
+        "clearing_queue_peak": float(queue.max()),
+        "post_share_of_employed": float(np.mean([r["post_share_of_employed"] for r in after])),
+        "market_employed_end": end["market_employed"],
+        "migrant_and_export_end": end["migrant_and_export"],
+        **clearing.metrics(int(end["month"])),
+        "households_sampled": float(households[0]),
+        "households_fullscale": float(households[1]),
+        "zero_household_months_sampled": float(sum(r["zero_employment_households_sampled"] for r in after)),
+        "months_after_warmup": float(len(after)),
     }
     for lever in LEVERS:
         key = f"fiscal_cost_{lever}_yuan"

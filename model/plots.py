@@ -19,13 +19,15 @@ CHANNEL_LABELS = {
     "village_factory_jobs": "Village factories",
     "home_piecework_jobs": "Home piecework",
     "local_services_jobs": "Local services",
+    "domestic_service_jobs": "Domestic service",
+    "ecommerce_jobs": "E-commerce",
     "exported": "Labour export (Jiangsu)",
     "migrant": "Migrant work",
     "self_employed": "Self-employed",
     "on_village_posts": "Village posts",
     "on_maintenance_posts": "Maintenance posts",
     "on_agency_posts": "Agency posts",
-    "on_reserve_posts": "Clearing posts",
+    "on_clearing_posts": "Clearing posts",
 }
 LEVER_LABELS = {
     "training": "Training",
@@ -108,7 +110,7 @@ def use_cjk_font() -> bool:
 
 def public_posts_filled(ts, ax, p):
     """Public posts held, by kind, against the quota of capped posts."""
-    kinds = ["on_village_posts", "on_maintenance_posts", "on_agency_posts", "on_reserve_posts"]
+    kinds = ["on_village_posts", "on_maintenance_posts", "on_agency_posts", "on_clearing_posts"]
     x = _dates(ts)
     ax.stackplot(x, [ts[k] / 1000 for k in kinds], labels=[CHANNEL_LABELS[k] for k in kinds], alpha=0.9)
     pp = p.levers.public_posts

@@ -21,7 +21,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from .schema import CAPACITIES, TRADES, Scenario
+from .schema import CAPACITIES, SECTORS, SKILLS, TRADES, Scenario
 
 
 class Capacity(IntEnum):
@@ -34,8 +34,18 @@ class Capacity(IntEnum):
     NONE = 4
 
 
+class Skill(IntEnum):
+    """Skill level: none, basic (a short course or experience), or a
+    certificate in one trade (mid-term training)."""
+
+    UNSKILLED = 0
+    BASIC = 1
+    CERTIFIED = 2
+
+
 class Channel(IntEnum):
-    """What a person does this month.  1..12 are employment."""
+    """What a person does this month.  Every value from ``INDUSTRIAL_PARK`` to
+    ``CLEARING_POST`` is employment."""
 
     NONE = 0
     INDUSTRIAL_PARK = 1
@@ -43,18 +53,35 @@ class Channel(IntEnum):
     VILLAGE_FACTORY = 3
     HOME_PIECEWORK = 4
     LOCAL_SERVICES = 5
-    EXPORT = 6
-    MIGRANT = 7
-    SELF_EMPLOYED = 8
-    VILLAGE_POST = 9
-    MAINTENANCE_POST = 10
-    AGENCY_POST = 11
-    RESERVE_POST = 12
-    TRAINING = 13
+    DOMESTIC_SERVICE = 6
+    ECOMMERCE = 7
+    EXPORT = 8
+    MIGRANT = 9
+    SELF_EMPLOYED = 10
+    VILLAGE_POST = 11
+    MAINTENANCE_POST = 12
+    AGENCY_POST = 13
+    CLEARING_POST = 14
+    TRAINING = 15
 
 
-POST_CHANNELS = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.RESERVE_POST)
-EMPLOYED_MAX = Channel.RESERVE_POST
+SECTOR_CHANNEL = {
+    "industrial_park": Channel.INDUSTRIAL_PARK,
+    "agricultural_park": Channel.AGRICULTURAL_PARK,
+    "village_factory": Channel.VILLAGE_FACTORY,
+    "home_piecework": Channel.HOME_PIECEWORK,
+    "local_services": Channel.LOCAL_SERVICES,
+    "domestic_service": Channel.DOMESTIC_SERVICE,
+    "ecommerce": Channel.ECOMMERCE,
+    "export_employer": Channel.EXPORT,
+}
+"""The channel a job in each firm sector counts as (explicit, not by position)."""
+
+SECTOR_CHANNELS = np.array([SECTOR_CHANNEL[s] for s in SECTORS], np.int8)
+"""``SECTOR_CHANNELS[sector index]``: the channel of a job in that sector."""
+
+POST_CHANNELS = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.CLEARING_POST)
+EMPLOYMENT_CHANNELS = tuple(SECTOR_CHANNEL.values()) + (Channel.MIGRANT, Channel.SELF_EMPLOYED) + POST_CHANNELS
 
 BAND_EDGES = {  # age band -> [low, high) in years
     "age_0_15": (0, 16),
@@ -66,10 +93,14 @@ BAND_EDGES = {  # age band -> [low, high) in years
 }
 
 
-_EMPLOYED = np.zeros(len(Channel), bool)
-_EMPLOYED[Channel.INDUSTRIAL_PARK : EMPLOYED_MAX + 1] = True
-_ON_POST = np.zeros(len(Channel), bool)
-_ON_POST[list(POST_CHANNELS)] = True
+def _table(channels) -> np.ndarray:
+    out = np.zeros(len(Channel), bool)
+    out[list(channels)] = True
+    return out
+
+
+_EMPLOYED = _table(EMPLOYMENT_CHANNELS)
+_ON_POST = _table(POST_CHANNELS)
 _MARKET = _EMPLOYED & ~_ON_POST  # firms, export, migrant work, self-employment
 
 
@@ -86,7 +117,6 @@ def is_on_post(channel: np.ndarray) -> np.ndarray:
 def is_market_work(channel: np.ndarray) -> np.ndarray:
     """In employment other than a public post."""
     return _MARKET[channel]
-
 
 
 @dataclass
@@ -120,7 +150,7 @@ class Population:
     county: np.ndarray = field(init=False)
     ill: np.ndarray = field(init=False)
     firm: np.ndarray = field(init=False)
-    wage: np.ndarray = field(init=False)
+    income: np.ndarray = field(init=False)  # monthly income, set by the model each month
     tenure: np.ndarray = field(init=False)
     unemployed_months: np.ndarray = field(init=False)
     training_end: np.ndarray = field(init=False)
@@ -138,7 +168,7 @@ class Population:
         self.weight = self.county_weight[self.county].astype(np.float64)
         self.ill = np.zeros(n, bool)
         self.firm = np.full(n, -1, np.int32)
-        self.wage = np.zeros(n, np.float64)
+        self.income = np.zeros(n, np.float64)
         self.tenure = np.zeros(n, np.int32)
         self.unemployed_months = np.zeros(n, np.int32)
         self.training_end = np.full(n, -1, np.int32)
@@ -242,16 +272,16 @@ def build_population(p: Scenario, scale: float, rng: np.random.Generator) -> Pop
 
     capacity = _draw_capacity(pop, age, rng)
     trade = rng.choice(len(TRADES), n, p=list(pop.trade_shares.model_dump().values())).astype(np.int8)
-    skill = rng.choice(3, n, p=list(pop.skill_shares.model_dump().values())).astype(np.int8)
+    skill = rng.choice(len(Skill), n, p=[getattr(pop.skill_shares, k) for k in SKILLS]).astype(np.int8)
     child = age < pop.working_age_min_years
     trade[child] = 0
-    skill[child] = 0
+    skill[child] = Skill.UNSKILLED
 
     return Population(
         county_weight=(villages_full / sampled).astype(np.float64),
         county_x=cx,
         county_y=cy,
-        county_is_district=np.array([c.name.endswith("区") for c in counties]),
+        county_is_district=np.array([c.district for c in counties]),
         county_villages_sampled=sampled,
         village_county=village_county,
         village_x=village_x,
@@ -295,3 +325,4 @@ def _draw_capacity(pop, age: np.ndarray, rng: np.random.Generator) -> np.ndarray
 
 
 assert tuple(c.name.lower() for c in list(Capacity)[:4]) == CAPACITIES
+assert tuple(s.name.lower() for s in Skill) == SKILLS

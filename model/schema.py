@@ -23,6 +23,10 @@ CAPACITIES = ("full", "half", "weak", "over_age")
 """Labour capacities of people able to work, strongest first (全劳力, 半劳力,
 弱劳力, 超龄劳力).  A fifth class, ``none``, cannot work."""
 
+SKILLS = ("unskilled", "basic", "certified")
+"""Skill levels, lowest first: none, basic (a short course or experience), a
+certificate in one trade (mid-term training)."""
+
 TRADES = ("general", "manufacturing", "ecommerce", "domestic_service", "agriculture")
 """Trades a person can hold: the mid-term courses of the case (auto repair and
 welding, e-commerce, 西秦大姐 domestic service, 千阳苹果师傅 apple growing)."""
@@ -33,10 +37,14 @@ SECTORS = (
     "village_factory",
     "home_piecework",
     "local_services",
+    "domestic_service",
+    "ecommerce",
     "export_employer",
 )
 """Firm sectors.  ``export_employer`` is the employers reached through the
-Jiangsu labour-export base; it is not reached by local job search."""
+Jiangsu labour-export base; it is not reached by local job search.
+``domestic_service`` (家政, the 西秦大姐 brand) and ``ecommerce`` (county
+e-commerce service centres) hire the graduates of those courses."""
 
 
 def P(unit: str, ge: float | None = None, le: float | None = None, doc: str = "") -> Any:
@@ -73,6 +81,7 @@ class Run(Section):
 class County(Section):
     name: str
     code: int
+    district: bool = Field(..., description="an urban district (区) rather than a county (县)")
     villages: int = Field(..., ge=1)
     poverty_county: bool
     min_wage_yuan_per_month: float = Field(..., gt=0)
@@ -153,7 +162,7 @@ class Sector(Section):
     establishments: int = P("firms", ge=0, doc="Establishments at full scale")
     initial_jobs: float = P("jobs", ge=0, doc="Jobs open to the poverty-alleviated, month 0")
     wage_yuan_per_month: float = P("yuan/month", ge=0)
-    min_skill: int = P("level", ge=0, le=2, doc="0 unskilled, 1 basic, 2 certified")
+    min_skill: Literal[SKILLS] = P("level", doc="lowest skill level hired")  # type: ignore[valid-type]
     trade: Literal[TRADES] = P("trade")  # type: ignore[valid-type]
     eligible_capacities: list[Literal[CAPACITIES]] = P("capacities")  # type: ignore[valid-type]
     age_max_years: int = P("years", ge=16, le=90)
@@ -168,6 +177,8 @@ class Sectors(Section):
     village_factory: Sector
     home_piecework: Sector
     local_services: Sector
+    domestic_service: Sector
+    ecommerce: Sector
     export_employer: Sector
 
 
@@ -184,6 +195,13 @@ class LabourMarket(Section):
     certified_wage_premium: float = P("share", ge=0, le=2)
     migrant_job_finding_rate: float = P("1/month", 0, 1)
     migrant_return_rate: float = P("1/month", 0, 1)
+    migrant_return_age_ref_years: float = P("years", ge=16, le=90)
+    migrant_return_increase_per_year_of_age: float = P("1/year of age", ge=0, le=1)
+    migrant_demand_jobs: float = P("jobs", ge=0, le=1e7, doc="Migrant jobs the population can reach, full scale")
+    spring_festival_months: list[int] = P("calendar months")
+    spring_festival_return_rate: float = P("1/month", 0, 1)
+    departure_peak_months: list[int] = P("calendar months")
+    departure_peak_multiplier: float = P("ratio", ge=0, le=20)
     migrant_age_max_years: int = P("years", ge=16, le=90)
     migrant_wage_yuan_per_month: float = P("yuan/month", ge=0)
     self_employed_income_yuan_per_month: float = P("yuan/month", ge=0)
@@ -192,6 +210,10 @@ class LabourMarket(Section):
 
     @model_validator(mode="after")
     def _shares(self):
+        for name in ("spring_festival_months", "departure_peak_months"):
+            bad = [m for m in getattr(self, name) if not 1 <= m <= 12]
+            if bad:
+                raise ValueError(f"{name} must be calendar months 1-12, not {bad}")
         missing = set(CAPACITIES) - set(self.search_share_by_capacity)
         if missing:
             raise ValueError(f"search_share_by_capacity lacks {sorted(missing)}")
@@ -285,7 +307,8 @@ class PublicPostLevers(Section):
     priority: Literal["zero_employment_first", "weak_labour_first", "lottery"] = P("rule")
     max_term_months: int = P("months", ge=1, le=600)
     eligibility_unemployed_months: int = P("months", ge=0, le=120)
-    clearing_reserve_posts_per_village: float = P("posts/village", ge=0)
+    clearing_budget_yuan_per_year: float = P("yuan/year", ge=0, le=1e10, doc="Budget for posts opened to clear zero-employment households")
+    clearing_post_member: Literal["able_member", "any_idle_member"] = P("rule", doc="Which member a clearing post may go to")
 
 
 class ParkLevers(Section):
@@ -296,7 +319,8 @@ class ParkLevers(Section):
     village_factories_added_per_year: float = P("factories/year", ge=0)
     jobs_per_village_factory: float = P("jobs/factory", ge=0)
     home_piecework_places_added_per_year: float = P("places/year", ge=0)
-    share_open_to_poverty_alleviated: float = P("share", 0, 1)
+    share_open_to_poverty_alleviated: float = P("share", 0, 1, doc="Of industrial jobs added")
+    agricultural_share_open_to_poverty_alleviated: float = P("share", 0, 1)
     subsidy_yuan_per_job_added: float = P("yuan/job", ge=0)
     entrepreneurship_centres: int = P("centres", ge=0)
     business_starts_per_centre_per_year: float = P("starts/centre-year", ge=0)
@@ -312,6 +336,15 @@ class ExportLevers(Section):
     job_fairs_per_year: float = P("fairs/year", ge=0)
     follow_up: bool = P("switch")
     subsidy_yuan_per_placement: float = P("yuan/placement", ge=0)
+    spring_breeze_months: list[int] = P("calendar months", doc="Months of the Spring Breeze Action (春风行动)")
+    spring_breeze_share_of_fairs: float = P("share", 0, 1, doc="Share of the year's fairs held in those months")
+
+    @model_validator(mode="after")
+    def _months(self):
+        bad = [m for m in self.spring_breeze_months if not 1 <= m <= 12]
+        if bad or not self.spring_breeze_months:
+            raise ValueError(f"spring_breeze_months must be calendar months 1-12, not {self.spring_breeze_months}")
+        return self
 
 
 class MonitoringLevers(Section):
@@ -346,9 +379,18 @@ class MigrantReturnShock(Section):
     month: int = P("month", ge=0)
 
 
+class DepartureDisruption(Section):
+    """Months in which migrant departures are held back (COVID-19 in Feb-Apr 2020)."""
+
+    factor: float = P("ratio", 0, 1, doc="Departures relative to normal while it lasts")
+    start_month: int = P("month", ge=0)
+    duration_months: int = P("months", ge=0)
+
+
 class Uncertainties(Section):
     demand_shock: DemandShock
     migrant_return_shock: MigrantReturnShock
+    departure_disruption: DepartureDisruption
     illness_rate: float = P("1/month", 0, 1)
     separation_rate: float = P("1/month", 0, 1)
     wage_growth: float = P("1/year", -0.5, 0.5)

@@ -5,12 +5,18 @@ online and offline; follow-up services after placement.
 
 Rules:
 
-* **Placements.**  Each month the base places ``placements_per_year / 12``
-  people (at the model's scale) with its employers: idle full labour within
-  the export age window, each willing with probability ``willingness``.
-* **Job fairs.**  With *n* fairs this month a seeker attends with probability
+* **Placements.**  The base places at most ``placements_per_year / 12``
+  people a month (at the model's scale, times the departure factor of
+  :meth:`~model.labour_market.LabourMarket.departure_factor`) with its
+  employers: idle full labour within the export age window, each willing
+  with probability ``willingness``.  Job-fair sign-ups count against the same
+  quota, so that export stays at the case's scale (2,558 placed, cumulative).
+* **Job fairs.**  The Spring Breeze Action (春风行动) holds a share
+  ``spring_breeze_share_of_fairs`` of the year's fairs in
+  ``spring_breeze_months``; the rest are spread over the other months.  With
+  *n* fairs this month a seeker attends with probability
   ``1 - (1 - job_fair_reach) ** n``.  Attendees get one more round of local
-  matching, and the willing among them can sign with the Jiangsu employers.
+  matching, and the willing among them sign with the Jiangsu employers first.
 * **Follow-up.**  With ``follow_up`` on, exported workers separate
   ``follow_up_separation_reduction`` less often, at a cost per worker-month.
 """
@@ -60,25 +66,36 @@ def place(model, people: np.ndarray, limit: int | None = None) -> np.ndarray:
     return chosen
 
 
-def run_base(model, seekers: np.ndarray) -> None:
-    """The export base's monthly placements."""
-    quota = int(stochastic_round(model.p.levers.export.placements_per_year * model.scale / 12.0, model.rng))
-    if quota:
-        place(model, _willing(model, seekers), limit=quota)
+def fairs_this_month(model) -> float:
+    """Expected fairs this month under the Spring Breeze calendar."""
+    e = model.p.levers.export
+    months = set(e.spring_breeze_months)
+    if model.calendar_month() in months:
+        return e.job_fairs_per_year * e.spring_breeze_share_of_fairs / len(months)
+    rest = 12 - len(months)
+    return e.job_fairs_per_year * (1.0 - e.spring_breeze_share_of_fairs) / rest if rest else 0.0
 
 
-def job_fairs(model, seekers: np.ndarray) -> None:
-    """This month's fairs: an extra matching round and Jiangsu sign-ups for attendees."""
-    e, b = model.p.levers.export, model.p.behaviour.export
-    fairs = int(stochastic_round(e.job_fairs_per_year / 12.0, model.rng))
+def monthly_quota(model) -> int:
+    """Placements the base can make this month (at the model's scale)."""
+    per_month = model.p.levers.export.placements_per_year * model.scale / 12.0
+    return int(stochastic_round(per_month * model.market.departure_factor(), model.rng))
+
+
+def recruit(model, seekers: np.ndarray) -> None:
+    """This month's fairs, then the base's own placements, within one quota."""
+    b = model.p.behaviour.export
+    quota = monthly_quota(model)
+    fairs = int(stochastic_round(fairs_this_month(model), model.rng))
     model.ledger.add("export", fairs * b.job_fair_cost_yuan)
-    if fairs == 0:
-        return
-    reach = 1.0 - (1.0 - b.job_fair_reach) ** fairs
-    idle = seekers[model.pop.channel[seekers] == Channel.NONE]
-    attendees = idle[model.rng.random(len(idle)) < reach]
-    model.market.match(attendees, rounds=1)
-    place(model, _willing(model, attendees))
+    if fairs:
+        reach = 1.0 - (1.0 - b.job_fair_reach) ** fairs
+        idle = seekers[model.pop.channel[seekers] == Channel.NONE]
+        attendees = idle[model.rng.random(len(idle)) < reach]
+        quota -= len(place(model, _willing(model, attendees), limit=quota))
+        model.market.match(attendees, rounds=1)
+    if quota > 0:
+        place(model, _willing(model, seekers), limit=quota)
 
 
 def follow_up_cost(model) -> None:

@@ -1,10 +1,10 @@
 """Services that keep people in work (服务稳岗): monitoring and dynamic clearing.
 
 The case: village labour-security assistants keep a real-name ledger; every
-month each village checks employment; households at risk of returning to
-poverty and zero-employment households (零就业家庭) get training, job
-information or a public post; the rule is dynamic clearing (动态清零): no
-household may stay at zero employment.
+month each village checks employment; for households at risk of returning to
+poverty and zero-employment households (零就业家庭) they "落实技能培训、务工信息
+推送、公益岗位安置"; the rule is dynamic clearing (动态清零): no household may
+stay at zero employment.
 
 Rules:
 
@@ -14,20 +14,33 @@ Rules:
   villages flag zero-employment households and households whose income per
   head is under the monitoring line (防返贫监测).
 * **Response**, ``response_delay_months`` after detection, if the household
-  is still flagged: (1) a job-information push, i.e. a priority application
-  for its strongest idle member; (2) with ``dynamic_clearing`` on, a public
-  post for a zero-employment household that is still at zero (village,
-  maintenance, agency, then clearing-reserve posts); (3) a training offer for
-  its other idle members.  A household not cleared stays flagged and is
-  served again the next month.
+  is still flagged, the case's measures in order, each able to fail:
+
+  1. a job-information push: a priority application for the household's
+     strongest idle member, now and in the month's matching until hired; it
+     clears the household only if matching finds that member a job;
+  2. a training offer: a free seat at the county centre or the college, for
+     a member within the course's age window and capacities, taken up with
+     ``training_offer_uptake``;
+  3. with ``dynamic_clearing`` on, a public post, if one is free (village,
+     maintenance, agency, then clearing posts), for the member that
+     ``clearing_post_member`` allows: a member able to work (the case's
+     definition of zero employment), or any idle member.
+
+  A zero-employment household not cleared waits, is counted as waiting at
+  the month end, and is served again the next month.  A household only
+  under the monitoring line gets the push and the offer once per spell.
+* **Accounting.**  A household cleared by a measure is counted by the
+  measure that cleared it; it relapses if monitoring finds it at zero
+  employment again within ``relapse_window_months``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..population import Channel
-from . import public_posts
+from ..population import Capacity, Channel, is_market_work
+from . import public_posts, training
 
 
 def covered_villages(model) -> np.ndarray:
@@ -35,7 +48,7 @@ def covered_villages(model) -> np.ndarray:
 
 
 def detect(model) -> None:
-    """Flag households in covered villages (in monitoring months)."""
+    """Flag households in covered villages (in monitoring months); note relapses."""
     mon = model.p.levers.monitoring
     if model.month % mon.interval_months:
         return
@@ -43,6 +56,9 @@ def detect(model) -> None:
     flagged = (model.zero_employment_hh | model.below_line_hh) & covered
     new = flagged & (model.flagged_month < 0)
     model.flagged_month[new] = model.month
+    found = np.flatnonzero(flagged & model.zero_employment_hh & ~model.awaiting_clearance)
+    model.awaiting_clearance[found] = True
+    model.clearing.note_relapses(found, model.month)
     model.ledger.add(
         "monitoring",
         float((covered_villages(model) * model.pop.county_weight[model.pop.village_county]).sum())
@@ -51,27 +67,47 @@ def detect(model) -> None:
     )
 
 
+def _one_member(model, people: np.ndarray, strongest: bool) -> np.ndarray:
+    """One of ``people`` per household: the strongest (or weakest) by capacity,
+    at random among equals."""
+    if len(people) == 0:
+        return people
+    pop = model.pop
+    cap = pop.capacity[people].astype(np.int64)
+    key = cap if strongest else -cap
+    order = np.lexsort((model.rng.random(len(people)), key, pop.hh[people]))
+    people = people[order]
+    first = np.r_[True, pop.hh[people][1:] != pop.hh[people][:-1]]
+    return people[first]
+
+
 def _idle_members(model, households: np.ndarray) -> np.ndarray:
     members = model.pop.members_of(households)
     return members[model.able[members] & (model.pop.channel[members] == Channel.NONE)]
 
 
-def _one_member(model, households: np.ndarray, weakest_first: bool) -> np.ndarray:
-    """One idle able member per household: the strongest (or weakest) by capacity."""
-    pop = model.pop
-    members = _idle_members(model, households)
-    if len(members) == 0:  # e.g. every pushed household found work this month
-        return members
-    cap = pop.capacity[members].astype(float)
-    key = -cap if weakest_first else cap
-    order = np.lexsort((model.rng.random(len(members)), key, pop.hh[members]))
-    members = members[order]
-    first = np.r_[True, pop.hh[members][1:] != pop.hh[members][:-1]]
-    return members[first]
+def clearing_candidates(model, households: np.ndarray) -> np.ndarray:
+    """Members a clearing post may go to, one per household, under ``clearing_post_member``.
+
+    ``able_member``: a member who is able to work in the sense of the
+    zero-employment definition (not over-age); ``any_idle_member``: any idle
+    member able to work at all, the weakest first (over-age labour included).
+    """
+    idle = _idle_members(model, households)
+    if model.p.levers.public_posts.clearing_post_member == "able_member":
+        idle = idle[model.pop.capacity[idle] != Capacity.OVER_AGE]
+        return _one_member(model, idle, strongest=True)
+    return _one_member(model, idle, strongest=False)
+
+
+def _cleared(model, households: np.ndarray) -> np.ndarray:
+    """Those of ``households`` no longer at zero employment (flags brought up to date)."""
+    model.refresh_touched()
+    return households[~model.zero_employment_hh[households]]
 
 
 def respond(model) -> None:
-    """Serve flagged households whose response is due.
+    """Serve flagged households whose response is due (push, training, post).
 
     A zero-employment household is served every month until it is cleared; a
     household that is only under the monitoring line is served once per spell
@@ -79,29 +115,43 @@ def respond(model) -> None:
     income recovers.
     """
     mon = model.p.levers.monitoring
+    pop = model.pop
+    # households that left zero employment since the last response: by the
+    # pushed member's job, or by other means (not counted as cleared)
+    left = np.flatnonzero(model.awaiting_clearance & ~model.zero_employment_hh)
+    member = model.pushed_member[left]
+    by_earlier_push = left[(member >= 0) & is_market_work(pop.channel[np.maximum(member, 0)])]
+    model.awaiting_clearance[left] = False
+    model.pushed_member[left] = -1
     pending = model.flagged_month >= 0
     still = model.zero_employment_hh | model.below_line_hh
     model.flagged_month[pending & ~still] = -1  # resolved on their own
     model.served[pending & ~still] = False
     due = pending & still & (model.month - model.flagged_month >= mon.response_delay_months)
     due &= model.zero_employment_hh | ~model.served
-    if not due.any():
-        return
     households = np.flatnonzero(due)
-    pop = model.pop
-    pushed = _one_member(model, households, weakest_first=False)
+    zero = households[model.zero_employment_hh[households]]
+
+    # 1. job-information push
+    pushed = _one_member(model, _idle_members(model, households), strongest=True)
     pop.priority[pushed] = True
+    model.pushed_member[pop.hh[pushed]] = pushed
     model.market.match(pushed, rounds=1)
-    model.refresh_touched()
-    if mon.dynamic_clearing:
-        zero = households[model.zero_employment_hh[households]]
-        people = _one_member(model, zero, weakest_first=True)
-        quotas = public_posts.quotas(model)
-        holders = public_posts.post_holders(model)
-        for channel in (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.RESERVE_POST):
-            people = people[pop.channel[people] == Channel.NONE]
-            placed = public_posts.assign(model, people, channel, quotas[channel], holders)
-            model.stats["cleared_by_post"] += float(pop.weight[placed].sum())
-        model.refresh_touched()
-    pop.training_priority[_idle_members(model, households)] = True
+    by_job = np.union1d(_cleared(model, zero), by_earlier_push)
+    zero = np.setdiff1d(zero, by_job, assume_unique=True)
+
+    # 2. training offer, where a seat is free
+    offered = training.offer_seats(model, _idle_members(model, households))
+    by_training = _cleared(model, zero) if len(offered) else zero[:0]
+    zero = np.setdiff1d(zero, by_training, assume_unique=True)
+
+    # 3. a public post, if one is free
+    by_post = zero[:0]
+    if mon.dynamic_clearing and len(zero):
+        public_posts.place_for_clearing(model, clearing_candidates(model, zero))
+        by_post = _cleared(model, zero)
+    model.clearing.record(model, {"job": by_job, "training": by_training, "post": by_post})
+    for cleared in (by_job, by_training, by_post):
+        model.awaiting_clearance[cleared] = False
+        model.pushed_member[cleared] = -1
     model.served[households] = True

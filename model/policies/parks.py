@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import stochastic_round
-from ..population import Capacity, Channel
+from ..population import Capacity, Channel, Skill
 from ..schema import SECTORS, Scenario
 
 
@@ -31,10 +31,9 @@ def retention_saved_share(p: Scenario) -> float:
 def jobs_added_per_year(p: Scenario) -> dict[str, float]:
     """Jobs open to the poverty-alleviated that each park lever adds per year."""
     parks = p.levers.parks
-    share = parks.share_open_to_poverty_alleviated
     return {
-        "industrial_park": parks.industrial_jobs_added_per_year * share,
-        "agricultural_park": parks.agricultural_jobs_added_per_year * share,
+        "industrial_park": parks.industrial_jobs_added_per_year * parks.share_open_to_poverty_alleviated,
+        "agricultural_park": parks.agricultural_jobs_added_per_year * parks.agricultural_share_open_to_poverty_alleviated,
         "village_factory": parks.village_factories_added_per_year * parks.jobs_per_village_factory,
         "home_piecework": parks.home_piecework_places_added_per_year,
     }
@@ -64,7 +63,7 @@ def start_businesses(model, seekers: np.ndarray) -> None:
     expected = parks.entrepreneurship_centres * parks.business_starts_per_centre_per_year / 12.0 * model.scale
     n = int(stochastic_round(expected, rng))
     idle = seekers[(pop.channel[seekers] == Channel.NONE) & (pop.capacity[seekers] == Capacity.FULL)]
-    idle = idle[pop.skill[idle] >= 1]
+    idle = idle[pop.skill[idle] >= Skill.BASIC]
     if n == 0 or len(idle) == 0:
         return
     starters = rng.choice(idle, size=min(n, len(idle)), replace=False)

@@ -1,25 +1,29 @@
 """Public posts as a safety net (公岗兜底).
 
 The case: maintenance posts for rural infrastructure (the "1+7", later
-"1+10" scheme) go first to weak and over-age labour; service posts in public
-agencies (公益专岗) are reserved for the poverty-alleviated; every
+"1+10" scheme) go first to weak and over-age labour (优先聘用脱贫"弱劳力"和
+"超龄劳力"); service posts in public agencies (公益专岗) are set "因事设岗、
+以岗定人、按需定员" and reserved for the poverty-alleviated; every
 administrative village has cleaning, greening and elderly-care posts.
 
 Rules:
 
-* **Quotas.**  Each village holds ``village_posts_per_village`` and
+* **Finite supply.**  Each village holds ``village_posts_per_village`` and
   ``maintenance_posts_per_village`` posts; agency posts are held by counties
-  in proportion to their poverty-alleviated people.  Fractional quotas are
-  rounded per village with a fixed draw, so totals are right on average and
-  stable month to month.  ``clearing_reserve_posts_per_village`` more exist
-  only for dynamic clearing (:mod:`.monitoring`).
-* **Eligibility.**  Posts are a safety net: they go to able people who are
-  idle and either in a zero-employment household, of weak, half or over-age
-  labour, or unemployed for ``eligibility_unemployed_months``.
-* **Priority.**  ``zero_employment_first``: zero-employment households, then
-  weak labour, then the rest; ``weak_labour_first``: the reverse of the first
-  two; ``lottery``: at random.  Maintenance posts always go first to weak and
-  over-age labour.  Ties are broken at random.
+  in proportion to their poverty-alleviated people.  Clearing posts, opened
+  only to clear zero-employment households (:mod:`.monitoring`), are what
+  ``clearing_budget_yuan_per_year`` pays for at ``monthly_pay_yuan``, held by
+  counties in the same proportion.  Fractional quotas are rounded per place
+  with a fixed draw, so totals are right on average and stable month to
+  month.  When no post is free, nobody gets one.
+* **Eligibility.**  Regular posts are a safety net: they go to able people
+  who are idle and either in a zero-employment household, of weak, half or
+  over-age labour, or unemployed for ``eligibility_unemployed_months``.
+* **Priority.**  ``weak_labour_first``: weak, half and over-age labour, then
+  zero-employment households, then the rest; ``zero_employment_first``: the
+  reverse of the first two; ``lottery``: at random.  Maintenance posts go
+  first to weak and over-age labour whatever the rule (the case's one stated
+  priority).  Ties are broken at random.
 * **Term.**  A holder leaves after ``max_term_months`` (and may re-qualify).
   Posts filled in month 0 stand for posts held before January 2020, so their
   elapsed term is drawn uniformly from ``[0, max_term_months)``.
@@ -33,28 +37,40 @@ from ..arrays import lookup, sample_per_group
 from ..population import POST_CHANNELS, Capacity, Channel
 
 WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
+MAINTENANCE_FIRST = (Capacity.WEAK, Capacity.OVER_AGE)
+COUNTY_POSTS = (Channel.AGENCY_POST, Channel.CLEARING_POST)
+REGULAR_POSTS = (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST)
+CLEARING_ORDER = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.CLEARING_POST)
+
+
+def clearing_posts_total(p) -> float:
+    """Clearing posts the budget pays for (full scale)."""
+    pp = p.levers.public_posts
+    if pp.monthly_pay_yuan <= 0:
+        return 0.0
+    return pp.clearing_budget_yuan_per_year / (12.0 * pp.monthly_pay_yuan)
 
 
 def quotas(model) -> dict[Channel, np.ndarray]:
-    """Posts per village (village, maintenance, reserve) and per county (agency)."""
+    """Posts per village (village, maintenance) and per county (agency, clearing)."""
     pp = model.p.levers.public_posts
     u_v, u_c = model.post_draw_village, model.post_draw_county
 
-    def per(x: float, u: np.ndarray) -> np.ndarray:
+    def per(x: np.ndarray | float, u: np.ndarray) -> np.ndarray:
         return (np.floor(x) + (u < x - np.floor(x))).astype(np.int64)
 
     county_share = model.county_people_share / model.pop.county_weight
     return {
         Channel.VILLAGE_POST: per(pp.village_posts_per_village, u_v[0]),
         Channel.MAINTENANCE_POST: per(pp.maintenance_posts_per_village, u_v[1]),
-        Channel.RESERVE_POST: per(pp.clearing_reserve_posts_per_village, u_v[2]),
-        Channel.AGENCY_POST: np.floor(pp.agency_posts_total * county_share + u_c).astype(np.int64),
+        Channel.AGENCY_POST: per(pp.agency_posts_total * county_share, u_c[0]),
+        Channel.CLEARING_POST: per(clearing_posts_total(model.p) * county_share, u_c[1]),
     }
 
 
 def holder_place(model, channel: Channel) -> np.ndarray:
-    """Village (or county, for agency posts) of each person, as the post's place."""
-    return model.pop.county if channel == Channel.AGENCY_POST else model.pop.village
+    """Village (or county, for agency and clearing posts) of each person, as the post's place."""
+    return model.pop.county if channel in COUNTY_POSTS else model.pop.village
 
 
 def post_holders(model) -> np.ndarray:
@@ -71,7 +87,12 @@ def vacancies(model, channel: Channel, quota: np.ndarray, holders: np.ndarray | 
 
 
 def priority_tier(model, people: np.ndarray, channel: Channel) -> np.ndarray:
-    """Tier of each candidate under the priority rule; lower tiers are served first."""
+    """Tier of each candidate under the priority rule; lower tiers are served first.
+
+    For maintenance posts the case's own priority comes first: the rule's
+    tiers are kept, and everyone not of weak or over-age labour is moved
+    behind all of them.
+    """
     pop = model.pop
     rule = model.p.levers.public_posts.priority
     zero = model.zero_employment_hh[pop.hh[people]]
@@ -82,12 +103,14 @@ def priority_tier(model, people: np.ndarray, channel: Channel) -> np.ndarray:
         tier = np.where(weak, 0, np.where(zero, 1, 2))
     else:
         tier = np.zeros(len(people), np.int64)
-    if channel == Channel.MAINTENANCE_POST:
-        tier = tier + 3 * ~lookup(pop.capacity[people], (Capacity.WEAK, Capacity.OVER_AGE), len(Capacity))
+    if channel == Channel.MAINTENANCE_POST and len(tier):
+        behind = int(tier.max()) + 1  # past every tier of the rule
+        tier = tier + behind * ~lookup(pop.capacity[people], MAINTENANCE_FIRST, len(Capacity))
     return tier
 
 
 def candidates(model) -> np.ndarray:
+    """Idle able people who qualify for a regular post."""
     pop = model.pop
     pp = model.p.levers.public_posts
     idle = np.flatnonzero(model.able & (pop.channel == Channel.NONE))
@@ -99,14 +122,18 @@ def candidates(model) -> np.ndarray:
     return idle[need]
 
 
-def assign(model, people: np.ndarray, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None) -> np.ndarray:
-    """Fill vacant posts of one kind from ``people`` in priority order."""
+def assign(
+    model, people: np.ndarray, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None,
+    ordered: bool = True,
+) -> np.ndarray:
+    """Fill vacant posts of one kind from ``people``: in priority order, or
+    (``ordered=False``) at random among them."""
     vac = vacancies(model, channel, quota, holders)
     people = people[vac[holder_place(model, channel)[people]] > 0]
     if len(people) == 0:
         return people
     place = holder_place(model, channel)[people]
-    tier = priority_tier(model, people, channel)
+    tier = priority_tier(model, people, channel) if ordered else np.zeros(len(people), np.int64)
     chosen = []
     for t in np.unique(tier):  # tier by tier; at random within a tier
         mine = np.flatnonzero(tier == t)
@@ -134,9 +161,21 @@ def fill(model) -> np.ndarray:
     people = candidates(model)
     holders = post_holders(model)  # posts of one kind do not change while another is filled
     placed = []
-    for channel in (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST):
+    for channel in REGULAR_POSTS:
         people = people[model.pop.channel[people] == Channel.NONE]
         placed.append(assign(model, people, channel, q[channel], holders))
+    return np.concatenate(placed)
+
+
+def place_for_clearing(model, people: np.ndarray) -> np.ndarray:
+    """Put ``people`` (one per household being cleared) on any free post:
+    village, maintenance and agency posts first, then clearing posts."""
+    q = quotas(model)
+    holders = post_holders(model)
+    placed = []
+    for channel in CLEARING_ORDER:
+        people = people[model.pop.channel[people] == Channel.NONE]
+        placed.append(assign(model, people, channel, q[channel], holders, ordered=False))
     return np.concatenate(placed)
 
 

@@ -9,13 +9,20 @@ and the 职培云 online platform alongside.
 
 Rules:
 
+* **Seats and intake.** Each institution holds
+  ``mid_term_seats_per_year x duration_months / 12`` seats at a time (its
+  share of them) and takes trainees every month into the seats that are
+  free, in the trade of its rotation that month.  Households found by
+  monitoring have first call on free seats (:mod:`.monitoring` offers them
+  before the month's general intake).
 * **Take-up.** An invited eligible person enrols with probability
   ``logistic(b0 + b1 * allowance/100 + b2 * fee_waiver + b3 * online)``.
 * **Dropout.** Each month a trainee drops out with probability
   ``logistic(d0 + d1 * allowance/100 + d2 * online)``.
-* **Completion** certifies the trade (skill 2).  A firm-ordered graduate is
+* **Completion** certifies the trade (:attr:`Skill.CERTIFIED`).  A firm-ordered graduate is
   hired by the ordering firm with ``ordered_hire_probability`` if it has a
-  vacancy; other graduates get referrals from the institution for
+  vacancy (a share ``firm_ordered_share`` of each intake, drawn at random, is
+  ordered by firms in the trade); other graduates get referrals from the institution for
   ``placement_window_months``: each month with probability equal to its
   placement effort, a directed, priority application to jobs in the trade.
   Under the tiered subsidy the institution's pay depends on its placement
@@ -32,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
-from ..population import Capacity, Channel, is_market_work
+from ..population import Capacity, Channel, Skill, is_market_work
 from ..schema import SECTORS, TRADES
 
 UNDEREMPLOYED = (Channel.NONE, Channel.HOME_PIECEWORK, Channel.VILLAGE_POST, Channel.MAINTENANCE_POST)
@@ -73,49 +80,93 @@ def subsidy_share(p, placement_rate: float) -> float:
     return share
 
 
-def eligible(model, institution_county: int) -> np.ndarray:
-    """People an institution may enrol this month (in its county, if a county centre)."""
+TRAINABLE = (Capacity.FULL, Capacity.HALF)
+
+
+def eligible_pool(model) -> np.ndarray:
+    """People the courses may take this month: able, in the age window, full or
+    half labour, not yet certified (computed once a month by the model)."""
     p, pop = model.p, model.pop
     t = p.levers.training
-    cached = getattr(model, "_training_pool", None)
-    if cached is None or cached[0] != model.month:  # one population pass a month
-        ok = (
-            model.able
-            & (pop.age >= t.age_min)
-            & (pop.age <= t.age_max)
-            & ((pop.capacity == Capacity.FULL) | (pop.capacity == Capacity.HALF))
-            & (pop.skill < 2)
-        )
-        model._training_pool = cached = (model.month, np.flatnonzero(ok))
-    pool = cached[1]
-    pool = pool[lookup(pop.channel[pool], UNDEREMPLOYED, len(Channel))]  # not enrolled meanwhile
-    if institution_county >= 0:
-        pool = pool[pop.county[pool] == institution_county]
-    return pool
+    ok = (
+        model.able
+        & (pop.age >= t.age_min)
+        & (pop.age <= t.age_max)
+        & lookup(pop.capacity, TRAINABLE, len(Capacity))
+        & (pop.skill < Skill.CERTIFIED)
+    )
+    return np.flatnonzero(ok)
 
 
-def enrol(model, institution, candidates: np.ndarray, seats: int, trade: int) -> np.ndarray:
-    """Invite candidates (monitoring referrals first) until the seats are full."""
+def free_seats(model) -> np.ndarray:
+    """Free seats of each institution now (its seats less its trainees)."""
+    pop = model.pop
+    trainees = pop.institution[pop.channel == Channel.TRAINING]
+    held = np.bincount(trainees, minlength=len(model.institutions))
+    return np.maximum(0, model.training_seats - held)
+
+
+def _available_now(model, people: np.ndarray) -> np.ndarray:
+    """Those of ``people`` still in the month's pool and not enrolled meanwhile."""
+    people = people[model.in_training_pool[people]]
+    return people[lookup(model.pop.channel[people], UNDEREMPLOYED, len(Channel))]
+
+
+def _enrol(model, institution, chosen: np.ndarray) -> None:
+    """Start a course: trainees leave what they did, in the institution's trade of the month."""
     p, pop, rng = model.p, model.pop, model.rng
-    accepts = rng.random(len(candidates)) < takeup_probability(p)
-    referred = pop.training_priority[candidates]
-    accepts |= referred & (rng.random(len(candidates)) < p.behaviour.monitoring.training_offer_uptake)
-    willing = candidates[accepts]
-    order = np.lexsort((rng.random(len(willing)), ~pop.training_priority[willing]))
-    chosen = willing[order[:seats]]
     model.market.release(chosen)
     pop.channel[chosen] = Channel.TRAINING
     pop.training_end[chosen] = model.month + p.levers.training.duration_months
     pop.institution[chosen] = institution.index
-    pop.trade[chosen] = trade
-    pop.training_priority[chosen] = False
+    pop.trade[chosen] = institution.trade_this_month()
     pop.ordered_firm[chosen] = -1
-    n_ordered = int(round(len(chosen) * p.levers.training.firm_ordered_share))
-    if n_ordered:
-        firms = _ordering_firms(model, trade, institution.county)
+    ordered = chosen[rng.random(len(chosen)) < p.levers.training.firm_ordered_share]
+    if len(ordered):
+        firms = _ordering_firms(model, institution.trade_this_month(), institution.county)
         if len(firms):
-            pop.ordered_firm[chosen[:n_ordered]] = rng.choice(firms, n_ordered)
+            pop.ordered_firm[ordered] = rng.choice(firms, len(ordered))
+
+
+def intake(model, institution, seats: int) -> np.ndarray:
+    """The month's general intake: invite eligible people at random; the
+    willing fill the free seats."""
+    if seats <= 0:
+        return np.zeros(0, np.int64)
+    pool = _available_now(model, model.training_pool)
+    if institution.county >= 0:
+        pool = pool[model.pop.county[pool] == institution.county]
+    willing = pool[model.rng.random(len(pool)) < takeup_probability(model.p)]
+    chosen = willing[model.rng.permutation(len(willing))[:seats]]
+    _enrol(model, institution, chosen)
     return chosen
+
+
+def offer_seats(model, people: np.ndarray) -> np.ndarray:
+    """Offer free seats to members of households found by monitoring (one
+    offer per household, at its county centre, else the college); returns
+    who enrolled."""
+    rng = model.rng
+    people = _available_now(model, people)
+    people = people[rng.random(len(people)) < model.p.behaviour.monitoring.training_offer_uptake]
+    if len(people) == 0:
+        return people
+    # one member per household: the first willing one, in random order
+    people = people[rng.permutation(len(people))]
+    _, first = np.unique(model.pop.hh[people], return_index=True)
+    people = people[first]
+    free = free_seats(model)
+    enrolled = []
+    by_county = [i for i in model.institutions if i.county >= 0] + [i for i in model.institutions if i.county < 0]
+    for inst in by_county:
+        if free[inst.index] == 0 or len(people) == 0:
+            continue
+        mine = people if inst.county < 0 else people[model.pop.county[people] == inst.county]
+        chosen = mine[: free[inst.index]]
+        _enrol(model, inst, chosen)
+        enrolled.append(chosen)
+        people = np.setdiff1d(people, chosen, assume_unique=True)
+    return np.concatenate(enrolled) if enrolled else people[:0]
 
 
 def _ordering_firms(model, trade: int, county: int) -> np.ndarray:
@@ -142,7 +193,7 @@ def progress(model) -> None:
     pop.training_end[drop] = -1
     done = trainees[(pop.training_end[trainees] <= model.month) & (pop.channel[trainees] == Channel.TRAINING)]
     model.market.release(done)
-    pop.skill[done] = 2
+    pop.skill[done] = Skill.CERTIFIED
     pop.training_end[done] = -1
     pop.graduated_month[done] = model.month
     model.stats["graduates"] += float(w[done].sum())
@@ -189,7 +240,9 @@ def _measure_placement(model) -> None:
         inst.record_placements(float(w[mine].sum()), float(w[mine & placed].sum()))
 
 
-def seats_per_cohort(model, institution_share: float) -> int:
+def seats_held(model, institution_share: float) -> int:
+    """Seats an institution holds at a time (at the model's scale): a year's
+    seats times the share of a year one course lasts."""
     t = model.p.levers.training
     expected = t.mid_term_seats_per_year * institution_share * model.scale * t.duration_months / 12.0
     return int(stochastic_round(expected, model.rng))
@@ -201,7 +254,7 @@ def short_courses(model) -> None:
     places = int(stochastic_round(p.levers.training.short_course_places_per_year * model.scale / 12.0, rng))
     if places == 0:
         return
-    pool = np.flatnonzero(model.able & (pop.skill == 0) & (pop.age < p.population.overage_age_years))
+    pool = np.flatnonzero(model.able & (pop.skill == Skill.UNSKILLED) & (pop.age < p.population.overage_age_years))
     chosen = rng.choice(pool, size=min(places, len(pool)), replace=False) if len(pool) else pool
-    pop.skill[chosen] = 1
+    pop.skill[chosen] = Skill.BASIC
     model.ledger.add("training", float(pop.weight[chosen].sum()) * p.behaviour.training.short_course_cost_yuan)
