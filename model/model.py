@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 import mesa
+from mesa.agent import AgentSet
 import numpy as np
 
 from . import outcomes
@@ -91,7 +92,9 @@ class EmploymentModel(mesa.Model):
         self.firm_agents = [Firm(self, f) for f in range(self.firms.n)]
         self.institutions = self._institutions()
         self.training_seats = np.array([training.seats_held(self, i.seat_share) for i in self.institutions])
-        Household.create_agents(self, self.pop.n_households, index=list(range(self.pop.n_households)))
+        # the agents that act each month, stepped through an AgentSet
+        self.acting_agents = AgentSet(self.institutions, random=self.random)
+        self._households_registered = False  # see agents_by_type
 
         self._initialise_employment()
         # the one record of the monthly series (timeseries() reads it)
@@ -123,6 +126,34 @@ class EmploymentModel(mesa.Model):
         public_posts.fill(self)
         self.update_household_flags(income=True)
         self.ledger.close()
+
+    # ----------------------------------------------------------- agents
+    def _register_households(self) -> None:
+        """Create the ~210,000 Household agents, in one bulk step, the first
+        time anyone asks for the model's agents.
+
+        Households have no ``step`` (their state is the model's arrays), and a
+        run never reads them, so a sweep never pays for creating them; the
+        dashboard, notebooks and agent reporters see them as usual.
+        """
+        if not self._households_registered:
+            self._households_registered = True
+            Household.create_agents(self, self.pop.n_households, index=list(range(self.pop.n_households)))
+
+    @property
+    def agents(self):
+        self._register_households()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._register_households()
+        return super().agents_by_type
+
+    @property
+    def households(self):
+        """The Household agents (created on first access)."""
+        return self.agents_by_type[Household]
 
     # ---------------------------------------------------------- helpers
     def _able(self) -> np.ndarray:
@@ -266,7 +297,7 @@ class EmploymentModel(mesa.Model):
         monitoring.detect(self)  # the income test reads last month's incomes
         monitoring.respond(self)
         self.training_free_seats = training.free_seats(self)
-        self.agents_by_type[TrainingInstitution].do("step")
+        self.acting_agents.do("step")
         self.refresh_touched()  # flags stay exact through the month (tested against a full recount)
         self.update_income()
 
