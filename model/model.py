@@ -95,6 +95,9 @@ class EmploymentModel(mesa.Model):
         # the agents that act each month, stepped through an AgentSet
         self.acting_agents = AgentSet(self.institutions, random=self.random)
         self._households_registered = False  # see agents_by_type
+        self.training_pool = np.zeros(0, np.int64)  # set each month (training.eligible_pool)
+        self.in_training_pool = np.zeros(self.pop.n_people, bool)
+        self.training_free_seats = self.training_seats.copy()
 
         self._initialise_employment()
         # the one record of the monthly series (timeseries() reads it)
