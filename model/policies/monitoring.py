@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import Capacity, Channel, is_market_work
+from ..population import Capacity, Channel
 from . import public_posts, training
 
 
@@ -116,11 +116,12 @@ def respond(model) -> None:
     """
     mon = model.p.levers.monitoring
     pop = model.pop
-    # households that left zero employment since the last response: by the
-    # pushed member's job, or by other means (not counted as cleared)
+    # households that left zero employment since the last response: by a
+    # firm's hire of the pushed member (the push's priority application), or
+    # by other means (not counted as cleared by a measure)
     left = np.flatnonzero(model.awaiting_clearance & ~model.zero_employment_hh)
     member = model.pushed_member[left]
-    by_earlier_push = left[(member >= 0) & is_market_work(pop.channel[np.maximum(member, 0)])]
+    by_earlier_push = left[(member >= 0) & (pop.firm[np.maximum(member, 0)] >= 0)]  # hired through matching
     model.awaiting_clearance[left] = False
     model.pushed_member[left] = -1
     pending = model.flagged_month >= 0
