@@ -6,8 +6,8 @@ online and offline; follow-up services after placement.
 Rules:
 
 * **Placements.**  The base places at most ``placements_per_year / 12``
-  people a month (at the model's scale, times the departure factor of
-  :meth:`~model.labour_market.LabourMarket.departure_factor`) with its
+  people a month (at the model's scale, times the departure disruption's
+  ``factor`` while it lasts) with its
   employers: idle full labour within the export age window, each willing
   with probability ``willingness``.  Job-fair sign-ups count against the same
   quota, so that export stays at the case's scale (2,558 placed, cumulative).
@@ -76,10 +76,18 @@ def fairs_this_month(model) -> float:
     return e.job_fairs_per_year * (1.0 - e.spring_breeze_share_of_fairs) / rest if rest else 0.0
 
 
+def disruption_factor(model) -> float:
+    """Departures relative to normal under the departure disruption (COVID-19 in Feb-Apr 2020); 1 outside it."""
+    d = model.p.uncertainties.departure_disruption
+    return d.factor if d.start_month <= model.month < d.start_month + d.duration_months else 1.0
+
+
 def monthly_quota(model) -> int:
-    """Placements the base can make this month (at the model's scale)."""
+    """Placements the base can make this month (at the model's scale): a
+    twelfth of the year's, so that ``placements_per_year`` is what a normal
+    year places at most."""
     per_month = model.p.levers.export.placements_per_year * model.scale / 12.0
-    return int(stochastic_round(per_month * model.market.departure_factor(), model.rng))
+    return int(stochastic_round(per_month * disruption_factor(model), model.rng))
 
 
 def recruit(model, seekers: np.ndarray) -> None:
