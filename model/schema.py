@@ -354,9 +354,16 @@ class MonitoringLevers(Section):
     coverage: float = P("share of villages", 0, 1)
     response_delay_months: int = P("months", ge=0, le=24)
     dynamic_clearing: bool = P("switch")
+    clearing_order: list[Literal["job_push", "training_offer", "public_post"]] = P(
+        "measures", doc="Clearing measures, in the order they are tried")
     monitoring_line_yuan_per_head_year: float = P("yuan/person-year", ge=0)
     assistant_stipend_yuan_per_month: float = P("yuan/village-month", ge=0)
 
+    @model_validator(mode="after")
+    def _order(self):
+        if len(set(self.clearing_order)) != len(self.clearing_order):
+            raise ValueError(f"clearing_order names a measure twice: {self.clearing_order}")
+        return self
 
 class Levers(Section):
     training: TrainingLevers

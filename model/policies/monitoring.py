@@ -14,7 +14,9 @@ Rules:
   villages flag zero-employment households and households whose income per
   head is under the monitoring line (防返贫监测).
 * **Response**, ``response_delay_months`` after detection, if the household
-  is still flagged, the case's measures in order, each able to fail:
+  is still flagged, the case's measures in ``clearing_order`` (by default
+  push, training, post; the case lists 技能培训、务工信息推送、公益岗位安置
+  without saying which comes first), each able to fail:
 
   1. a job-information push: a priority application for the household's
      strongest idle member, now and in the month's matching until hired; it
@@ -132,27 +134,48 @@ def respond(model) -> None:
     due &= model.zero_employment_hh | ~model.served
     households = np.flatnonzero(due)
     zero = households[model.zero_employment_hh[households]]
+    cleared = {"job": by_earlier_push, "training": zero[:0], "post": zero[:0]}
+    for name in mon.clearing_order:
+        record, measure = MEASURES[name]
+        done = measure(model, households, zero)
+        cleared[record] = np.union1d(cleared[record], done)
+        zero = np.setdiff1d(zero, done, assume_unique=True)
+    model.clearing.record(model, cleared)
+    for done in cleared.values():
+        model.awaiting_clearance[done] = False
+        model.pushed_member[done] = -1
+    model.served[households] = True
 
-    # 1. job-information push
+
+def push_jobs(model, households: np.ndarray, zero: np.ndarray) -> np.ndarray:
+    """Job-information push: a priority application for each household's
+    strongest idle member; returns the zero-employment households it cleared."""
+    pop = model.pop
     pushed = _one_member(model, _idle_members(model, households), strongest=True)
     pop.priority[pushed] = True
     model.pushed_member[pop.hh[pushed]] = pushed
     model.market.match(pushed, rounds=1)
-    by_job = np.union1d(_cleared(model, zero), by_earlier_push)
-    zero = np.setdiff1d(zero, by_job, assume_unique=True)
+    return _cleared(model, zero)
 
-    # 2. training offer, where a seat is free
+
+def offer_training(model, households: np.ndarray, zero: np.ndarray) -> np.ndarray:
+    """Training offer, where a seat is free; returns the households it cleared."""
     offered = training.offer_seats(model, _idle_members(model, households))
-    by_training = _cleared(model, zero) if len(offered) else zero[:0]
-    zero = np.setdiff1d(zero, by_training, assume_unique=True)
+    return _cleared(model, zero) if len(offered) else zero[:0]
 
-    # 3. a public post, if one is free
-    by_post = zero[:0]
-    if mon.dynamic_clearing and len(zero):
-        public_posts.place_for_clearing(model, clearing_candidates(model, zero))
-        by_post = _cleared(model, zero)
-    model.clearing.record(model, {"job": by_job, "training": by_training, "post": by_post})
-    for cleared in (by_job, by_training, by_post):
-        model.awaiting_clearance[cleared] = False
-        model.pushed_member[cleared] = -1
-    model.served[households] = True
+
+def offer_post(model, households: np.ndarray, zero: np.ndarray) -> np.ndarray:
+    """A public post, if one is free and dynamic clearing is on; returns the households it cleared."""
+    if not (model.p.levers.monitoring.dynamic_clearing and len(zero)):
+        return zero[:0]
+    public_posts.place_for_clearing(model, clearing_candidates(model, zero))
+    return _cleared(model, zero)
+
+
+MEASURES = {
+    "job_push": ("job", push_jobs),
+    "training_offer": ("training", offer_training),
+    "public_post": ("post", offer_post),
+}
+"""Clearing measures by their name in ``clearing_order``: (the outcome they
+are counted under, the rule)."""
