@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from model.validation import InputError
+from model import arguments as a
+from model.validation import InputError, Problem, flag_problem
 
 #: Default results root; a sweep goes to results/<spec name> unless --out says otherwise.
 RESULTS_ROOT = Path("results")
-EXIT_OK, EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_ALL_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: Batch jobs one sweep may submit with --jobqueue.
+MAX_JOBS = 10_000
 JOBQUEUE_KINDS = ("pbs", "slurm")  # keys of experiments.cluster.JOBQUEUE_CLUSTERS
 
 
@@ -63,6 +67,9 @@ def register_sweep(subparsers) -> None:
                    help="with --resume, also re-run runs that failed")
     p.add_argument("--batch-size", type=int, metavar="N",
                    help="runs per Dask task (default: from the spec, else timed automatically)")
+    p.add_argument("--allow-model", action="append", metavar="MODULE",
+                   help="let the spec name a model from this module, which is not registered "
+                        "in the 'wengang.models' entry points (its code will run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=sweep_command)
 
@@ -77,38 +84,51 @@ def register_analyze(subparsers) -> None:
     p.set_defaults(func=analyze_command)
 
 
-def _check_args(args) -> list[str]:
-    errors = []
-    if args.workers is not None and args.workers < 1:
-        errors.append("--workers: must be at least 1")
-    if args.batch_size is not None and args.batch_size < 1:
-        errors.append("--batch-size: must be at least 1")
+def check_sweep_args(args) -> list[Problem]:
+    """Every problem with ``wengang sweep``'s options (no file is read)."""
+    problems = a.check_workers(args.workers)
+    problems += a.check_count(args.batch_size, "--batch-size", 1, 100_000)
+    problems += a.check_count(args.jobs, "--jobs", 0, MAX_JOBS)
     if args.retry_failed and not args.resume:
-        errors.append("--retry-failed: only with --resume")
+        problems.append(flag_problem("--retry-failed", "only with --resume"))
     if (args.jobqueue_config or args.jobs != 1) and not args.jobqueue:
-        errors.append("--jobs/--jobqueue-config: only with --jobqueue")
-    return errors
+        problems.append(flag_problem("--jobs", "only with --jobqueue (as is --jobqueue-config)"))
+    if args.jobqueue_config is not None:
+        problems += a.check_input_file(args.jobqueue_config, "--jobqueue-config")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        problems.append(flag_problem("--out", f"{args.out} exists and is not a folder"))
+    return problems
+
+
+def default_out(name: str) -> Path:
+    """``results/<name>``; a name that would leave ``results/`` is refused."""
+    out = RESULTS_ROOT / name
+    root = RESULTS_ROOT.resolve()
+    if out.resolve().parent != root:  # the spec schema already forbids '/' and '..'
+        raise InputError([flag_problem("--out", f"the spec's name {name!r} would write "
+                                         f"outside {RESULTS_ROOT}/; give --out")])
+    return out
 
 
 def sweep_command(args: argparse.Namespace) -> int:
     """Run ``wengang sweep``; returns the exit code."""
     from experiments import cluster as clusters
     from experiments import runner
+    from experiments.modelref import range_notices
     from experiments.spec import load_spec
 
-    errors = _check_args(args)
-    for error in errors:
-        print(f"wengang sweep: {error}", file=sys.stderr)
-    if errors:
-        return EXIT_INPUT
+    allow = tuple(args.allow_model or ())
     try:
-        spec = load_spec(args.experiment)
+        a.refuse(check_sweep_args(args))
+        spec = load_spec(args.experiment, allow_models=allow)
+        out_dir = args.out or default_out(spec.name)
     except InputError as exc:
         return _print_problems(exc)
-    out_dir = args.out or RESULTS_ROOT / spec.name
     progress = not args.quiet
+    for line in range_notices(spec):
+        print(line, file=sys.stderr)
     options = dict(resume=args.resume, force=args.force, retry_failed=args.retry_failed,
-                   batch_size=args.batch_size, progress=progress)
+                   batch_size=args.batch_size, progress=progress, allow_models=allow)
     batch_jobs = None
     try:
         if args.serial:
@@ -134,30 +154,42 @@ def sweep_command(args: argparse.Namespace) -> int:
     finally:
         if batch_jobs is not None:
             batch_jobs.close()
-    if progress:
-        print(_summary(result), file=sys.stderr)
-    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+    if progress or result.interrupted or (result.submitted and not result.ok):
+        print(_summary(result, args.experiment), file=sys.stderr)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_ALL_FAILED if result.submitted and not result.ok else EXIT_OK
 
 
-def _summary(result) -> str:
+def _summary(result, spec_file) -> str:
+    """What a session did, on one line (two with the next command)."""
     ran = result.ok + result.failed
-    head = (f"interrupted after {ran} of {result.submitted} runs" if result.interrupted
-            else f"{ran} runs")
+    if result.interrupted:
+        return (f"interrupted ({result.signal}) after {ran} of {result.submitted} runs "
+                f"({result.ok} ok, {result.failed} failed); continue with: wengang sweep "
+                f"{spec_file} --out {result.out_dir} --resume")
     rate = f", {ran / result.elapsed_s:.1f} runs/s" if result.elapsed_s > 0 and ran else ""
-    text = (f"{head} ({result.ok} ok, {result.failed} failed) in {result.elapsed_s:.1f} s"
+    text = (f"{ran} runs ({result.ok} ok, {result.failed} failed) in {result.elapsed_s:.1f} s"
             f"{rate}, batch size {result.batch_size}; "
             f"{result.already_done} were already done -> {result.out_dir}")
-    if result.interrupted:
-        return text + f"\ncontinue with: wengang sweep SPEC --out {result.out_dir} --resume"
+    if result.submitted and not result.ok:
+        return text + f"\nevery run failed: see the 'error' column of {result.out_dir}/runs/*.parquet"
     return text + f"\nnext: wengang analyze {result.out_dir}"
 
 
 def analyze_command(args: argparse.Namespace) -> int:
     """Run ``wengang analyze``; returns the exit code."""
+    from experiments import store
     from experiments.report import analyze_dir
 
+    problems = [] if args.directory.is_dir() else [
+        flag_problem("DIR", f"{args.directory}: not a folder")]
     try:
-        analysis = analyze_dir(args.directory)
+        a.refuse(problems)
+        with store.locked(args.directory) if (args.directory / store.MANIFEST).is_file() \
+                else _nothing():
+            analysis = analyze_dir(args.directory)
+            store.record_written(args.directory, [*analysis.files, analysis.report])
     except InputError as exc:
         return _print_problems(exc)
     if not args.quiet:
@@ -167,11 +199,21 @@ def analyze_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _nothing():
+    yield
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m experiments sweep|analyze ...`` (same commands as ``wengang``)."""
-    parser = argparse.ArgumentParser(prog="python -m experiments")
+    parser = a.Parser(prog="python -m experiments")
     sub = parser.add_subparsers(dest="command", required=True)
     register_sweep(sub)
     register_analyze(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    with a.sigterm_as_interrupt():
+        try:
+            return args.func(args)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED

@@ -17,11 +17,15 @@
   is split into single runs so one bad run cannot take others with it.
 - **Streaming.** Each finished task is written at once as a Parquet part
   (:mod:`experiments.store`), so a killed sweep loses only runs in flight.
+- **One driver.** The store's lock is held for the whole sweep; a refused
+  sweep removes the folder it created.  Ctrl-C and SIGTERM end the session
+  the same way: it is recorded in the manifest as interrupted, with the signal.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
 import uuid
@@ -34,8 +38,11 @@ import numpy as np
 from tqdm import tqdm
 
 from experiments import store
+from experiments.modelref import metric_columns
 from experiments.sampling import build_design
 from experiments.spec import ExperimentSpec
+from model.arguments import Terminated
+from model.validation import InputError
 from experiments.worker import (Item, ModelCall, ModelUnavailable, error_text, failed_rows,
                                 run_batch)
 
@@ -93,13 +100,15 @@ class SweepResult:
     elapsed_s: float = 0.0
     interrupted: bool = False
     where: str = "this process"
+    signal: str | None = None
+    corrupt_parts: tuple[str, ...] = ()
 
 
 class _Writer:
     """Writes each finished batch as a part; keeps the tallies and the progress bar."""
 
-    def __init__(self, spec, result: SweepResult, progress: bool):
-        self.spec, self.result, self.next_id = spec, result, 0
+    def __init__(self, spec, result: SweepResult, progress: bool, metrics: list[str]):
+        self.spec, self.result, self.next_id, self.metrics = spec, result, 0, metrics
         self.bar = tqdm(total=result.submitted, desc=spec.name, unit="run", dynamic_ncols=True,
                         disable=not (progress and sys.stderr.isatty()))
 
@@ -112,7 +121,7 @@ class _Writer:
         for row in rows:
             row["session"] = self.result.session
         store.write_part(self.result.out_dir, store.part_name(self.result.session, batch),
-                         rows, self.spec)
+                         rows, self.spec, self.metrics)
         failed = sum(r["status"] != "ok" for r in rows)
         self.result.failed += failed
         self.result.ok += len(rows) - failed
@@ -202,19 +211,42 @@ def _run_dask(client, call, items, batch_size, write: _Writer) -> int:
 def run_sweep(spec: ExperimentSpec, spec_file: Path, out_dir: Path, *, client=None,
               where: str = "this process", resume: bool = False, force: bool = False,
               retry_failed: bool = False, batch_size: int | None = None,
-              progress: bool = True) -> SweepResult:
+              progress: bool = True, allow_models: tuple[str, ...] = ()) -> SweepResult:
     """Run the spec's design into ``out_dir``; ``client=None`` runs in this process.
 
     Returns a :class:`SweepResult`; raises :class:`model.validation.InputError`
-    when the directory does not fit the request (see :func:`store.prepare`).
+    when the directory does not fit the request (see :func:`store.prepare`)
+    or another driver holds its lock; a folder this call created is then removed.
     """
     out_dir = Path(out_dir)
-    _, session = store.prepare(out_dir, spec, spec_file, resume=resume, force=force)
+    created = not out_dir.exists()
+    try:
+        with store.locked(out_dir):
+            return _run_locked(spec, spec_file, out_dir, client=client, where=where,
+                               resume=resume, force=force, retry_failed=retry_failed,
+                               batch_size=batch_size, progress=progress,
+                               allow_models=allow_models)
+    except InputError:
+        if created:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+
+
+def _run_locked(spec, spec_file, out_dir, *, client, where, resume, force, retry_failed,
+                batch_size, progress, allow_models) -> SweepResult:
+    columns = None if resume else metric_columns(spec, allow_models)
+    manifest, session = store.prepare(out_dir, spec, spec_file, resume=resume, force=force,
+                                      metric_columns=columns)
+    moved = store.quarantine_corrupt(out_dir)
+    for path in moved:
+        print(f"warning: {path.with_suffix('')} is unreadable; moved aside to {path.name}, "
+              "its runs run again", file=sys.stderr)
     done = store.done_pairs(out_dir, include_failed=not retry_failed)
     items = plan(spec, done)
     result = SweepResult(out_dir, session, spec.design_size * spec.replications, len(done),
-                         submitted=len(items), where=where)
-    write = _Writer(spec, result, progress)
+                         submitted=len(items), where=where,
+                         corrupt_parts=tuple(p.name for p in moved))
+    write = _Writer(spec, result, progress, store.metric_columns(out_dir, spec))
     call = ModelCall.from_spec(spec)
     size = batch_size or spec.batch_size
     start = time.perf_counter()
@@ -222,8 +254,9 @@ def run_sweep(spec: ExperimentSpec, spec_file: Path, out_dir: Path, *, client=No
         if items:
             size = (_run_serial(call, items, size, write) if client is None
                     else _run_dask(client, call, items, size, write))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (model.arguments.Terminated)
         result.interrupted = True
+        result.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
     finally:
         write.bar.close()
         result.elapsed_s = time.perf_counter() - start
@@ -231,5 +264,6 @@ def run_sweep(spec: ExperimentSpec, spec_file: Path, out_dir: Path, *, client=No
         store.finish_session(out_dir, session, where=where, submitted=result.submitted,
                              ok=result.ok, failed=result.failed, batch_size=result.batch_size,
                              elapsed_s=round(result.elapsed_s, 3),
-                             interrupted=result.interrupted)
+                             interrupted=result.interrupted, signal=result.signal,
+                             corrupt_parts=list(result.corrupt_parts))
     return result

@@ -1,8 +1,11 @@
 """Experiment files (``experiments/specs/*.yaml``): schema, loading, validation.
 
-An experiment names a model (any importable ``module:function``), the
-parameters to sample and their ranges, a sampler, replications, a seed and the
-outcomes to analyse.  Files are checked with the same error contract as
+An experiment names a model (``module:function``, registered or allowed: see
+:mod:`experiments.modelref`), the parameters to sample and their ranges, a
+sampler, replications, a seed and the outcomes to analyse.  Every number has
+hard limits, ``name`` is a plain folder name (a sweep goes to
+``results/<name>`` and must stay there), and a design too large for this
+machine's memory is refused before any work, with its size.  Files are checked with the same error contract as
 scenarios (``FILE: key.path: what is wrong``, unknown keys suggest the nearest
 valid one) through :mod:`model.validation`.
 
@@ -16,12 +19,14 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from experiments.modelref import check_model as model_problems
 from model.validation import InputError, Problem, load_yaml, pydantic_problems, suggest
 
 #: Keys whose presence at the top level marks a YAML file as an experiment spec.
@@ -39,6 +44,13 @@ NON_RUN_FIELDS = ("name", "description", "batch_size", "analysis")
 RESERVED_COLUMNS = ("point", "replication", "seed", "status", "error", "duration_s",
                     "worker", "session", "metrics")
 _MODEL_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+#: A spec's name is a plain folder name: no separators, no leading dot.
+_NAME = re.compile(r"^[^\W_][\w.\-]{0,99}$")
+#: Largest seed (a signed 64-bit Parquet integer).
+MAX_SEED = 2**63 - 1
+#: Memory a planned run costs the driver (its design row, its task item), and
+#: per sampled parameter; with the share of this machine's memory a design may use.
+BYTES_PER_RUN, BYTES_PER_PARAMETER, MEMORY_SHARE = 400, 120, 0.5
 
 Sampler = Literal["sobol", "morris", "latin", "fast", "full_factorial"]
 #: Samplers whose analysis can use parameter groups.
@@ -46,7 +58,7 @@ GROUP_SAMPLERS = ("sobol", "morris")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _same_scalar_type(values: list[Any]) -> bool:
@@ -67,7 +79,7 @@ class ParameterSpec(_Strict):
     type: Literal["real", "integer", "boolean", "categorical"] | None = None
     min: float | None = None
     max: float | None = None
-    values: list[Any] | None = None
+    values: list[Any] | None = Field(None, max_length=10_000)
     group: str | None = Field(None, description="Sobol/Morris group name")
     description: str | None = None
     unit: str | None = None
@@ -117,15 +129,16 @@ class PrimSettings(_Strict):
     min_density: float = Field(
         0.9, gt=0, le=1, description="pick the box of highest coverage with at least this density"
     )
-    max_boxes: int = Field(3, ge=1, description="boxes to look for, one after the other")
+    max_boxes: int = Field(3, ge=1, le=100, description="boxes to look for, one after the other")
 
 
 class AnalysisSettings(_Strict):
     """How ``wengang analyze`` treats the results (changes no run)."""
 
     conf_level: float = Field(0.95, gt=0, lt=1)
-    bootstrap_resamples: int = Field(1000, ge=10, description="resamples for confidence intervals")
-    pawn_slides: int = Field(10, ge=2, description="conditioning intervals of PAWN")
+    bootstrap_resamples: int = Field(1000, ge=10, le=100_000,
+                                     description="resamples for confidence intervals")
+    pawn_slides: int = Field(10, ge=2, le=1000, description="conditioning intervals of PAWN")
     zero_outcome: str = "zero_employment_households_peak"
     cost_outcome: str = "fiscal_cost_total_yuan"
     stay_probability: float = Field(
@@ -144,24 +157,25 @@ class AnalysisSettings(_Strict):
 class ExperimentSpec(_Strict):
     """A study: which model, which inputs over which ranges, how to sample them."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="a plain folder name: results/<name>")
     description: str | None = None
     model: str = "model:simulate"
     scenario: str | None = Field(None, description="scenario file, relative to the spec file")
     sampler: Sampler
     samples: int = Field(ge=2, description="base sample size N (levels for full_factorial)")
     second_order: bool = False
-    morris_levels: int = Field(4, ge=2, description="grid levels of the Morris design")
-    replications: int = Field(1, ge=1)
-    seed: int = Field(ge=0)
+    morris_levels: int = Field(4, ge=2, le=1000, description="grid levels of the Morris design")
+    replications: int = Field(1, ge=1, le=100_000)
+    seed: int = Field(ge=0, le=MAX_SEED)
     common_random_numbers: bool = Field(
         False, description="same seed for replication r at every design point"
     )
     scale: float | None = Field(None, gt=0, le=1)
-    months: int | None = Field(None, ge=1)
-    batch_size: int | None = Field(None, ge=1, description="runs per Dask task; default automatic")
-    parameters: dict[str, ParameterSpec] = Field(min_length=1)
-    outcomes: list[str] = Field(min_length=1)
+    months: int | None = Field(None, ge=1, le=600)
+    batch_size: int | None = Field(None, ge=1, le=100_000,
+                                   description="runs per Dask task; default automatic")
+    parameters: dict[str, ParameterSpec] = Field(min_length=1, max_length=1000)
+    outcomes: list[str] = Field(min_length=1, max_length=1000)
     analysis: AnalysisSettings = AnalysisSettings()
 
     #: Directory of the spec file; relative paths resolve against it.
@@ -170,6 +184,9 @@ class ExperimentSpec(_Strict):
     @model_validator(mode="after")
     def _check(self) -> ExperimentSpec:
         problems = []
+        if not _NAME.match(self.name) or ".." in self.name:
+            problems.append(f"'name' must be a plain folder name (letters, digits, '.', '-', "
+                            f"'_'; no '/' or '..'), not {self.name!r}")
         if not _MODEL_REF.match(self.model):
             problems.append("'model' must be module:function, e.g. model:simulate")
         if len(set(self.outcomes)) != len(self.outcomes):
@@ -199,9 +216,25 @@ class ExperimentSpec(_Strict):
             if size > MAX_FULL_FACTORIAL_POINTS:
                 problems.append(f"full factorial design has {size} points "
                                 f"(limit {MAX_FULL_FACTORIAL_POINTS}); lower 'samples'")
+        if not problems:
+            problems += self._memory_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _memory_problems(self) -> list[str]:
+        """A design too large for this machine's memory, with its size."""
+        import psutil
+
+        runs = self.design_size * self.replications
+        need = runs * (BYTES_PER_RUN + BYTES_PER_PARAMETER * len(self.parameters))
+        have = MEMORY_SHARE * psutil.virtual_memory().total
+        if need <= have:
+            return []
+        return [f"the design has {runs:,} runs ({self.design_size:,} points x "
+                f"{self.replications} replications), about {need / 2**30:,.1f} GiB to plan; "
+                f"more than {MEMORY_SHARE:.0%} of this machine's memory "
+                f"({have / MEMORY_SHARE / 2**30:,.1f} GiB): lower 'samples' or 'replications'"]
 
     @property
     def group_names(self) -> list[str]:
@@ -269,11 +302,14 @@ def _refine(problems: list[Problem]) -> list[Problem]:
 
 
 def parse_spec(data: dict[str, Any], file: str, base_dir: Path, *,
-               check_files: bool = True, check_model: bool = True) -> ExperimentSpec:
+               check_files: bool = True, check_model: bool = True,
+               allow_models: Iterable[str] = ()) -> ExperimentSpec:
     """Validate a loaded mapping; raise :class:`InputError` with every problem.
 
-    ``check_files`` checks that the scenario file exists; ``check_model`` imports
-    the model and checks its signature against the parameters.
+    ``check_files`` checks that the scenario file exists; ``check_model``
+    checks that the model is registered or allowed (``allow_models``: module
+    names), then imports it and checks the spec against it
+    (:func:`experiments.modelref.check_model`).
     """
     try:
         spec = ExperimentSpec.model_validate(data)
@@ -283,16 +319,15 @@ def parse_spec(data: dict[str, Any], file: str, base_dir: Path, *,
     problems = []
     if check_files and spec.scenario_path is not None and not spec.scenario_path.is_file():
         problems.append(Problem(file, "scenario", f"file not found: {spec.scenario_path}"))
-    if check_model:
-        from experiments.modelref import check_model as model_problems
-        problems += model_problems(spec, file)
+    if check_model and not problems:
+        problems += model_problems(spec, file, allow_models)
     if problems:
         raise InputError(problems)
     return spec
 
 
-def load_spec(path: str | Path, *, check_files: bool = True,
-              check_model: bool = True) -> ExperimentSpec:
+def load_spec(path: str | Path, *, check_files: bool = True, check_model: bool = True,
+              allow_models: Iterable[str] = ()) -> ExperimentSpec:
     """Load and validate an experiment file; raise :class:`InputError` if invalid."""
     path = Path(path)
     data = load_yaml(path)
@@ -301,19 +336,21 @@ def load_spec(path: str | Path, *, check_files: bool = True,
                                   + " nor ".join(repr(k) for k in EXPERIMENT_MARKER_KEYS)
                                   + " at the top level)")])
     return parse_spec(data, str(path), path.parent, check_files=check_files,
-                      check_model=check_model)
+                      check_model=check_model, allow_models=allow_models)
 
 
-def validate_file(path: Path, data: dict[str, Any]) -> list[Problem] | None:
+def validate_file(path: Path, data: dict[str, Any], *,
+                  allow_models: Iterable[str] = ()) -> list[Problem] | None:
     """The ``wengang.validators`` entry point used by ``wengang validate``.
 
     Returns None when ``data`` is not an experiment spec, else the problems
-    found (an empty list when the file is valid).
+    found (an empty list when the file is valid).  Imports no model that is
+    not registered or allowed.
     """
     if not is_experiment(data):
         return None
     try:
-        parse_spec(data, str(path), Path(path).parent)
+        parse_spec(data, str(path), Path(path).parent, allow_models=allow_models)
     except InputError as exc:
         return exc.problems
     return []

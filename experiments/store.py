@@ -3,9 +3,12 @@
 Layout of a sweep directory ``DIR``::
 
     DIR/experiment.yaml    byte-for-byte copy of the spec file
-    DIR/manifest.json      spec hash, package version, git commit, design size, sessions
+    DIR/manifest.json      spec hash, package version, git commit, design size,
+                           metric columns, sessions, files written by analyze
+    DIR/sweep.lock         held (flock) by the one driver writing the store
     DIR/runs/part-sSSS-bBBBBBB.parquet
-                           one file per finished task (session S, batch B)
+                           one file per finished task (session S, batch B);
+                           every part has the same schema (docs/results.md)
     DIR/analysis/          written by ``wengang analyze``
     DIR/report.md
 
@@ -14,14 +17,24 @@ so a killed sweep leaves only whole parts.  A part is named by its session
 and batch, so a batch that Dask re-runs after a worker died overwrites its own
 part instead of adding rows.  :func:`load_runs` still deduplicates on
 ``(point, replication)`` as a guard and reports any duplicate it found.
+
+Nothing lost, nothing run twice: a lock file stops a second driver on the
+same store (:func:`locked`); ``--force`` deletes only files this module
+says the project wrote and refuses a folder holding anything else
+(:func:`clear`); an unreadable part is named by :func:`load_runs` and moved
+aside by :func:`quarantine_corrupt`, so that ``--resume`` runs its rows again.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -41,7 +54,10 @@ ANALYSIS_DIR = "analysis"
 SPEC_COPY = "experiment.yaml"
 MANIFEST = "manifest.json"
 REPORT = "report.md"
+LOCK = "sweep.lock"
 PART_GLOB = "part-*.parquet"
+#: Suffix of a part that could not be read, moved aside so that resume re-runs its rows.
+CORRUPT = ".corrupt"
 #: Row columns that are not parameters or metrics.
 KEY_COLUMNS = ("point", "replication", "seed")
 META_COLUMNS = ("status", "error", "duration_s", "worker", "session")
@@ -102,22 +118,91 @@ def has_runs(out_dir: Path) -> bool:
     return any((Path(out_dir) / RUNS_DIR).glob(PART_GLOB))
 
 
-def clear(out_dir: Path) -> None:
-    """Remove what a sweep and an analysis wrote in DIR (and nothing else)."""
+@contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Hold DIR's lock file while the block runs; refuse if another driver holds it.
+
+    The lock is an ``flock`` on ``DIR/sweep.lock``: the kernel releases it
+    when its process ends, even by ``kill -9``, so a stale lock never blocks."""
     out_dir = Path(out_dir)
-    for sub in (RUNS_DIR, ANALYSIS_DIR):
-        shutil.rmtree(out_dir / sub, ignore_errors=True)
-    for name in (SPEC_COPY, MANIFEST, REPORT):
-        (out_dir / name).unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            raise InputError([Problem(str(out_dir), "", f"another wengang process is writing this store "
+                                      f"({holder}); wait for it to finish")]) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _owned(out_dir: Path, manifest: dict[str, Any] | None) -> set[str]:
+    """Files (relative to DIR) that a sweep or an analysis of this store wrote
+    (none but the lock when DIR has no manifest: it is not a store)."""
+    if manifest is None:
+        return {LOCK}
+    runs = out_dir / RUNS_DIR
+    names = {SPEC_COPY, MANIFEST, REPORT, LOCK}
+    for pattern in (PART_GLOB, f"{PART_GLOB}{CORRUPT}", ".part-*"):
+        names |= {f"{RUNS_DIR}/{p.name}" for p in runs.glob(pattern)}
+    names |= set(manifest.get("written", []))
+    return names
+
+
+def _files(out_dir: Path) -> list[str]:
+    return sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if not p.is_dir())
+
+
+def clear(out_dir: Path) -> None:
+    """Delete what sweeps and analyses wrote in DIR, and nothing else.
+
+    Refuses (and deletes nothing) when DIR holds a file the project did not
+    write, or when DIR is not a sweep directory at all."""
+    out_dir = Path(out_dir)
+    if not out_dir.exists():
+        return
+    present = _files(out_dir)
+    manifest = read_manifest(out_dir) if (out_dir / MANIFEST).exists() else None
+    foreign = [f for f in present if f not in _owned(out_dir, manifest)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+        raise InputError([Problem(str(out_dir), "", f"--force refused: {len(foreign)} file(s) here "
+                                  f"were not written by a sweep ({shown}); move them away or "
+                                  "choose another --out")])
+    for name in present:
+        if name != LOCK:  # held by this driver
+            (out_dir / name).unlink(missing_ok=True)
+    for sub in sorted((p for p in out_dir.rglob("*") if p.is_dir()), reverse=True):
+        try:
+            sub.rmdir()  # only folders left empty
+        except OSError:
+            pass
+
+
+def record_written(out_dir: Path, paths: list[Path]) -> None:
+    """Add files an analysis wrote to the manifest (so that --force may delete them)."""
+    out_dir = Path(out_dir).resolve()
+    manifest = read_manifest(out_dir)
+    names = set(manifest.get("written", []))
+    names |= {Path(p).resolve().relative_to(out_dir).as_posix() for p in paths}
+    manifest["written"] = sorted(names)
+    write_manifest(out_dir, manifest)
 
 
 def prepare(out_dir: Path, spec: ExperimentSpec, spec_file: Path, *, resume: bool,
-            force: bool) -> tuple[dict[str, Any], int]:
+            force: bool, metric_columns: list[str] | None = None) -> tuple[dict[str, Any], int]:
     """Check DIR against the spec, record the inputs, and open a new session.
 
     Without ``resume`` a DIR that already holds runs is refused (``force``
     clears it first).  With ``resume`` the spec hash must equal the one in the
-    manifest.  Returns the manifest and the new session number.
+    manifest.  ``metric_columns`` (default: the spec's outcomes) are recorded
+    with a new sweep and used by every part.  Returns the manifest and the new
+    session number.
     """
     out_dir = Path(out_dir)
     name = str(out_dir)
@@ -146,6 +231,7 @@ def prepare(out_dir: Path, spec: ExperimentSpec, spec_file: Path, *, resume: boo
                                     "runs": spec.design_size * spec.replications},
                     "spec_file": str(Path(spec_file).resolve()),
                     "scenario": str(spec.scenario_path) if spec.scenario_path else None,
+                    "metric_columns": list(metric_columns or spec.outcomes),
                     "created": now(), **provenance(), "sessions": []}
         (out_dir / RUNS_DIR).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(spec_file, out_dir / SPEC_COPY)
@@ -191,26 +277,61 @@ def row_schema(spec: ExperimentSpec, metric_names: list[str]) -> pa.Schema:
     return pa.schema(fields)
 
 
+def metric_columns(out_dir: Path, spec: ExperimentSpec) -> list[str]:
+    """The metric columns of DIR's parts (recorded at creation; the outcomes if not)."""
+    return list(read_manifest(out_dir).get("metric_columns") or spec.outcomes)
+
+
 def part_name(session: int, batch: int) -> str:
     """File name of a part: session and batch, so a re-run batch overwrites itself."""
     return f"part-s{session:03d}-b{batch:07d}.parquet"
 
 
-def write_part(out_dir: Path, name: str, rows: list[dict[str, Any]],
-               spec: ExperimentSpec) -> Path:
-    """Write rows as one Parquet part: temporary name first, then rename."""
-    metrics = list(spec.outcomes)
-    for row in rows:
-        metrics += [k for k in row.get("metrics", {}) if k not in metrics]
+def _null_if_nan(value: Any) -> Any:
+    return None if isinstance(value, float) and value != value else value
+
+
+def write_part(out_dir: Path, name: str, rows: list[dict[str, Any]], spec: ExperimentSpec,
+               metric_names: list[str] | None = None) -> Path:
+    """Write rows as one Parquet part: temporary name first, then rename.
+
+    Every part has the same columns (``metric_names``, default the spec's
+    outcomes): a metric a row lacks (a failed run) is null, one not listed is
+    dropped."""
+    metrics = list(metric_names or spec.outcomes)
     schema = row_schema(spec, metrics)
-    flat = [{**{k: v for k, v in row.items() if k != "metrics"}, **row.get("metrics", {})}
-            for row in rows]
+    flat = [{**{k: _null_if_nan(v) for k, v in row.items() if k != "metrics"},
+             **{m: row.get("metrics", {}).get(m) for m in metrics}} for row in rows]
     table = pa.Table.from_pylist(flat, schema=schema)
     final = Path(out_dir) / RUNS_DIR / name
     tmp = final.with_name(f".{name}.tmp-{os.getpid()}")
     pq.write_table(table, tmp)
     os.replace(tmp, final)
     return final
+
+
+def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """One part, or :class:`InputError` naming it when it cannot be read."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError([Problem(str(path), "", f"unreadable Parquet part ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]}); `wengang sweep SPEC --out DIR --resume` "
+                                  "moves it aside and runs its rows again")]) from None
+    return table.select(columns) if columns else table
+
+
+def quarantine_corrupt(out_dir: Path) -> list[Path]:
+    """Move unreadable parts aside (``*.corrupt``) so that their rows count as missing."""
+    moved = []
+    for path in sorted((Path(out_dir) / RUNS_DIR).glob(PART_GLOB)):
+        try:
+            _read_part(path)
+        except InputError:
+            target = path.with_name(path.name + CORRUPT)
+            os.replace(path, target)
+            moved.append(target)
+    return moved
 
 
 @dataclass
@@ -241,7 +362,7 @@ class Runs:
 def load_runs(out_dir: Path) -> Runs:
     """Read every part under DIR/runs and deduplicate (see :class:`Runs`)."""
     paths = sorted((Path(out_dir) / RUNS_DIR).glob(PART_GLOB))
-    frames = [pq.read_table(p).to_pandas() for p in paths]
+    frames = [_read_part(p).to_pandas() for p in paths]
     frames = [f for f in frames if len(f)]
     if not frames:
         return Runs(pd.DataFrame(columns=[*KEY_COLUMNS, *META_COLUMNS]), 0, 0, len(paths))
@@ -259,7 +380,7 @@ def done_pairs(out_dir: Path, *, include_failed: bool = True) -> set[tuple[int, 
     columns = ["point", "replication", "status"]
     pairs: set[tuple[int, int]] = set()
     for path in (Path(out_dir) / RUNS_DIR).glob(PART_GLOB):
-        part = pq.read_table(path, columns=columns).to_pandas()
+        part = _read_part(path, columns).to_pandas()
         if not include_failed:
             part = part[part["status"] == "ok"]
         pairs.update(zip(part["point"].tolist(), part["replication"].tolist()))

@@ -11,12 +11,14 @@ Public face:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .agents import Firm, Household, TrainingInstitution, Village
+from .arguments import months_message
 from .model import EmploymentModel
-from .scenario import LoadedScenario, load_scenario
-from .validation import InputError, split_path
+from .scenario import LoadedScenario, as_scenario, load_scenario
+from .validation import InputError, Problem, split_path
 
 __version__ = "0.1.0"
 
@@ -35,24 +37,37 @@ def simulate(
     Overrides are full key paths with dots or double underscores, e.g.
     ``simulate(levers__training__daily_allowance_yuan=80)`` or
     ``simulate(**{"levers.training.daily_allowance_yuan": 80})``.
+
+    ``months`` must exceed the warm-up (``run.warmup_months``): a shorter run
+    is refused with the override that fixes it, never shortened silently, so
+    a metric always means the same months (docs/errors.md).
     """
     overrides = {".".join(split_path(k)): v for k, v in overrides.items()}
     if months is not None:
         overrides["run.months"] = int(months)
-    model = EmploymentModel(scenario, rng=seed, scale=scale, overrides=_fit_warmup(scenario, overrides))
+    length = {k: overrides.pop(k) for k in ["run.months"] if k in overrides}
+    base = as_scenario(scenario, overrides)
+    _check_months(length.get("run.months"), base.params.run.warmup_months)
+    model = EmploymentModel(base, rng=seed, scale=scale, overrides=length)
     model.run()
     return model.metrics()
 
 
-def _fit_warmup(scenario: Any, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Keep the warm-up inside a shortened run (a short run still reports)."""
-    months = overrides.get("run.months")
-    if months is None or "run.warmup_months" in overrides:
-        return overrides
-    base = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    if base.params.run.warmup_months >= months:
-        overrides = {**overrides, "run.warmup_months": max(0, int(months) - 1)}
-    return overrides
+def _check_months(months: int | None, warmup: int) -> None:
+    """Refuse a run with no month after the warm-up (see :func:`simulate`)."""
+    if months is not None and months <= warmup:
+        raise InputError([Problem("simulate", "months", months_message(months, warmup, style="python"))])
+
+
+@functools.lru_cache(maxsize=1)
+def _outcome_names() -> tuple[str, ...]:
+    """The keys :func:`simulate` returns (from one month of the smallest sample)."""
+    return tuple(simulate(scale=MIN_SCALE_PROBE, months=1, run__warmup_months=0))
+
+
+#: Scale of the run that lists the outcome names (one village per county).
+MIN_SCALE_PROBE = 1e-4
+simulate.outcome_names = _outcome_names  # type: ignore[attr-defined]
 
 
 __all__ = [

@@ -1,12 +1,16 @@
 """Where a result came from: the package version and the state of the checkout.
 
 Used by ``wengang run`` (``summary.json``) and by sweeps (``manifest.json``),
-so both record provenance the same way.
+so both record provenance the same way.  Both are written as strict JSON
+(:func:`dumps_strict`): an undefined number is ``null``, never ``NaN``.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import subprocess
+from typing import Any
 from importlib import metadata
 from pathlib import Path
 
@@ -42,3 +46,30 @@ def git_state() -> tuple[str | None, bool | None]:
         return None, None
     status = _git("status", "--porcelain")
     return commit, (bool(status) if status is not None else None)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, +-inf) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return _finite(value.item())
+    return value
+
+
+def dumps_strict(data: Any) -> str:
+    """Strict JSON text (RFC 8259): NaN and infinities become ``null``."""
+    return json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def loads_strict(text: str) -> Any:
+    """Parse JSON as a strict parser does: ``NaN`` and ``Infinity`` are errors."""
+    return json.loads(text, parse_constant=_refuse_constant)

@@ -30,6 +30,7 @@ from .validation import (
     pydantic_problems,
     set_path,
     split_path,
+    submodel,
     suggest,
 )
 
@@ -68,6 +69,20 @@ class LoadedScenario:
             node = getattr(node, part) if isinstance(node, pydantic.BaseModel) else node[part]
         return node
 
+    def outside_range(self) -> list[str]:
+        """One warning line per overridden value outside its documented plausible
+        ``range`` (it still runs: the range is advice, the schema's limits are hard)."""
+        lines = []
+        for key in self.overrides:
+            dotted = ".".join(split_path(str(key)))
+            rng = self.meta.get(dotted, {}).get("range")
+            value = _get(self.params, dotted)
+            if (isinstance(rng, list) and len(rng) == 2 and isinstance(value, (int, float))
+                    and not isinstance(value, bool) and not rng[0] <= value <= rng[1]):
+                lines.append(f"warning: {dotted} = {value:g} lies outside its documented "
+                             f"plausible range [{rng[0]:g}, {rng[1]:g}]; running it anyway")
+        return lines
+
     def with_overrides(self, overrides: dict[str, Any]) -> LoadedScenario:
         """A new scenario with ``{key.path: value}`` overrides applied and validated."""
         if not overrides:
@@ -102,15 +117,29 @@ def _strip_meta(
     return node
 
 
+#: Files an ``extends`` chain may pass through (a guard against runaway chains).
+MAX_EXTENDS_DEPTH = 16
+
+
+def _resolve(path: Path, file: str, key: str = "") -> Path:
+    """``path.resolve()``, with a symlink loop as an :class:`InputError`."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python 3.12 raises RuntimeError("Symlink loop ...")
+        raise InputError([Problem(file, key, f"{path}: cannot read: symlink loop")]) from None
+
+
 def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, list[Problem], bool]:
     """Read a file and the files it extends; later files override earlier ones.
 
     Returns the merged values, their metadata, problems, and whether the file
     extends another (a file that does not must be complete and sourced)."""
-    path = path.resolve()
+    path = _resolve(path, str(path))
     file = str(path)
     if path in seen:
         raise InputError([Problem(file, "extends", "circular extends chain")])
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise InputError([Problem(file, "extends", f"more than {MAX_EXTENDS_DEPTH} files in the extends chain")])
     raw = load_yaml(path)
     problems: list[Problem] = []
     meta: dict[str, dict[str, Any]] = {}
@@ -118,12 +147,18 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, li
     base_meta: dict = {}
     extends = raw.pop("extends", None)
     if extends is not None:
-        if not isinstance(extends, str):
+        if not isinstance(extends, str) or not extends.strip():
             raise InputError([Problem(file, "extends", "must be a file path")])
-        base_path = (path.parent / extends).resolve()
+        base_path = _resolve(path.parent / extends, file, "extends")
         if not base_path.exists():
             raise InputError([Problem(file, "extends", f"base file not found: {extends}")])
-        base_values, base_meta, problems, _ = _read_chain(base_path, seen + (path,))
+        try:
+            base_values, base_meta, problems, _ = _read_chain(base_path, seen + (path,))
+        except InputError as exc:  # a base that cannot be read at all: say where it was named
+            first = exc.problems[0]
+            if len(exc.problems) == 1 and first.file == str(base_path) and not first.path:
+                raise InputError([Problem(file, "extends", f"{extends}: {first.message}")]) from None
+            raise
     values = _strip_meta(raw, "", meta, file, problems)
     merged_meta = {**base_meta, **meta}
     for key in _leaf_paths(values):
@@ -143,12 +178,10 @@ def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
 
 def _schema_leaves(model: type[pydantic.BaseModel] = Scenario, prefix: str = "") -> dict[str, Any]:
     """Every parameter path of the schema with its FieldInfo."""
-    from .validation import _submodel
-
     out: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         path = f"{prefix}.{name}" if prefix else name
-        sub = _submodel(info.annotation)
+        sub = submodel(info.annotation)
         if sub is not None:
             out.update(_schema_leaves(sub, path))
         else:
@@ -209,18 +242,41 @@ def _get(params: Scenario, path: str) -> Any:
     return node
 
 
+def unknown_parameter(key: str) -> str | None:
+    """Why ``key`` (dots or double underscores) is not a scenario parameter,
+    with the nearest valid one, or None when it is one."""
+    dotted = ".".join(split_path(key))
+    if dotted in SCHEMA_LEAVES:
+        return None
+    if any(p.startswith(dotted + ".") for p in SCHEMA_LEAVES):
+        return "a section, not a parameter: set one of its keys" + suggest(
+            dotted, [p for p in SCHEMA_LEAVES if p.startswith(dotted + ".")])
+    parent = dotted.rsplit(".", 1)[0] + "." if "." in dotted else ""
+    siblings = [p for p in SCHEMA_LEAVES if p.startswith(parent)] or list(SCHEMA_LEAVES)
+    return "unknown parameter" + suggest(dotted, siblings)
+
+
 def _apply_overrides(values: dict, overrides: dict[str, Any], file: str) -> list[Problem]:
     problems = []
     for key, value in overrides.items():
-        dotted = ".".join(split_path(key))
-        parent = dotted.rsplit(".", 1)[0] if "." in dotted else ""
-        if dotted not in SCHEMA_LEAVES:
-            prefix = parent + "." if parent else ""
-            siblings = [p for p in SCHEMA_LEAVES if p.startswith(prefix)]
-            problems.append(Problem(file, dotted, "unknown parameter" + suggest(dotted, siblings)))
+        dotted = ".".join(split_path(str(key)))
+        why = unknown_parameter(dotted)
+        if why is not None:
+            problems.append(Problem(file, dotted, why))
             continue
         set_path(values, dotted, value)
     return problems
+
+
+def _blame(problems: list[Problem], overrides: dict[str, Any]) -> list[Problem]:
+    """Problems at an overridden key (or a section holding one) are the override's."""
+    keys = [".".join(split_path(str(k))) for k in overrides]
+    out = []
+    for p in problems:
+        if p.path and any(k == p.path or k.startswith(p.path + ".") for k in keys):
+            p = Problem("--set", p.path, p.message)
+        out.append(p)
+    return out
 
 
 def _build(
@@ -237,7 +293,7 @@ def _build(
     try:
         params = Scenario.model_validate(values)
     except pydantic.ValidationError as exc:
-        raise InputError(problems + pydantic_problems(exc, Scenario, file)) from None
+        raise InputError(problems + _blame(pydantic_problems(exc, Scenario, file), overrides)) from None
     problems += _check_meta(params, meta, file, require_sources)
     if problems:
         raise InputError(problems)

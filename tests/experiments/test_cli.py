@@ -67,13 +67,16 @@ def test_changed_spec_cannot_resume(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--retry-failed"], "--retry-failed: only with --resume"),
-    (["--workers", "0"], "--workers: must be at least 1"),
-    (["--batch-size", "0"], "--batch-size: must be at least 1"),
-    (["--jobs", "3"], "--jobs/--jobqueue-config: only with --jobqueue"),
+    (["--workers", "0"], "--workers: must be a whole number of at least 1 and at most"),
+    (["--workers", "100000"], "--workers: must be a whole number of at least 1 and at most"),
+    (["--batch-size", "0"], "--batch-size: must be a whole number of at least 1"),
+    (["--jobs", "3"], "--jobs: only with --jobqueue"),
 ])
 def test_bad_options_exit_2(tmp_path, capsys, argv, message):
-    assert run("sweep", str(write_spec(tmp_path)), *argv) == EXIT_INPUT
-    assert message in capsys.readouterr().err
+    assert run("sweep", str(write_spec(tmp_path)), *argv, "--out", str(tmp_path / "o")) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith(message) and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "o").exists()
 
 
 def test_conflicting_options_are_refused_by_the_parser(tmp_path):

@@ -91,8 +91,11 @@ def test_parameter_rules(tmp_path, param, message):
 
 
 def test_model_import_and_signature_are_checked(tmp_path):
-    found = problems_of(write_spec(tmp_path, model="experiments.nowhere:run"))
-    assert any("model: cannot import 'experiments.nowhere:run'" in p for p in found)
+    path = write_spec(tmp_path, model="experiments.nowhere:run")
+    with pytest.raises(InputError) as info:
+        load_spec(path, allow_models=("experiments.nowhere",))
+    assert any("model: cannot import 'experiments.nowhere:run'" in str(p)
+               for p in info.value.problems)
     found = problems_of(write_spec(tmp_path, model="experiments.testfunctions:ishigami",
                                    parameters={"x1": {"min": 0, "max": 1},
                                                "x4": {"min": 0, "max": 1}}, scale=0.1))

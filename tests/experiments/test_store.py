@@ -53,12 +53,39 @@ def test_a_directory_with_runs_is_not_overwritten(prepared):
         store.prepare(out, other, path, resume=False, force=False)
 
 
-def test_force_clears_only_what_sweeps_write(prepared):
+def test_force_clears_what_sweeps_wrote(prepared):
     spec, path, out, _, _ = prepared
     store.write_part(out, store.part_name(0, 0), [row(0, 0)], spec)
-    (out / "notes.txt").write_text("mine")
+    (out / store.ANALYSIS_DIR).mkdir()
+    (out / store.ANALYSIS_DIR / "sobol.csv").write_text("a,b\n")
+    store.record_written(out, [out / store.ANALYSIS_DIR / "sobol.csv"])
     store.prepare(out, spec, path, resume=False, force=True)
-    assert not store.has_runs(out) and (out / "notes.txt").read_text() == "mine"
+    assert not store.has_runs(out) and not (out / store.ANALYSIS_DIR).exists()
+    assert store.read_manifest(out)["sessions"][0]["session"] == 0  # a new sweep
+
+
+@pytest.mark.parametrize("foreign", ["notes.txt", "runs/mine.parquet", "analysis/own.csv"])
+def test_force_refuses_a_folder_with_foreign_files_and_deletes_nothing(prepared, foreign):
+    spec, path, out, _, _ = prepared
+    part = store.write_part(out, store.part_name(0, 0), [row(0, 0)], spec)
+    (out / foreign).parent.mkdir(exist_ok=True)
+    (out / foreign).write_text("mine")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    with pytest.raises(InputError, match=f"--force refused: 1 file.*{foreign}"):
+        store.prepare(out, spec, path, resume=False, force=True)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert part.exists() and (out / foreign).read_text() == "mine"
+
+
+def test_force_refuses_a_folder_that_is_not_a_store(tmp_path):
+    path = write_spec(tmp_path)
+    mine = tmp_path / "mine"
+    (mine / "runs").mkdir(parents=True)
+    (mine / "runs" / "part-s000-b0000000.parquet").write_text("not a sweep's")
+    (mine / "report.md").write_text("my report")
+    with pytest.raises(InputError, match="--force refused"):
+        store.prepare(mine, load_spec(path), path, resume=False, force=True)
+    assert (mine / "report.md").read_text() == "my report"
 
 
 def test_resume_refuses_a_changed_spec(prepared):
