@@ -12,6 +12,7 @@ traceback); 130 interrupted (the runs written so far are kept).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,8 +138,9 @@ def sweep_command(args: argparse.Namespace) -> int:
             if args.jobqueue:
                 batch_jobs = clusters.jobqueue_cluster(args.jobqueue, args.jobs,
                                                        args.jobqueue_config)
-            with clusters.open_client(workers=args.workers, scheduler=args.scheduler,
-                                      cluster=batch_jobs) as (client, where):
+            with _quiet_children(clusters.open_client(workers=args.workers,
+                                                      scheduler=args.scheduler,
+                                                      cluster=batch_jobs)) as (client, where):
                 if progress:
                     print(f"{spec.name}: running on {where}", file=sys.stderr)
                 result = runner.run_sweep(spec, args.experiment, out_dir, client=client,
@@ -202,6 +204,32 @@ def analyze_command(args: argparse.Namespace) -> int:
 @contextmanager
 def _nothing():
     yield
+
+
+@contextmanager
+def _quiet_children(opening):
+    """Enter ``opening`` (which may start local worker processes) with Ctrl-C
+    ignored, so that the processes it starts inherit SIGINT ignored: Ctrl-C in
+    the terminal then stops the driver alone, which records the interruption
+    and closes the cluster, instead of every worker printing a traceback.
+    SIGTERM during start-up is held until the cluster is up, then acted on."""
+    terms: list[int] = []
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_term = signal.signal(signal.SIGTERM, lambda signum, frame: terms.append(signum))
+    try:
+        value = opening.__enter__()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+    try:
+        if terms:  # SIGTERM during start-up: stop now that the cluster can close cleanly
+            raise a.Terminated()
+        yield value
+    except BaseException:
+        if not opening.__exit__(*sys.exc_info()):
+            raise
+    else:
+        opening.__exit__(None, None, None)
 
 
 def main(argv: list[str] | None = None) -> int:

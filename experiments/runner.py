@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import math
 import shutil
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,8 @@ PROBE_RUNS = 2
 TAIL_SHARE = 2
 #: Seconds to wait for the first worker to join the scheduler.
 WORKER_WAIT_S = 120
+#: Seconds between looks for finished tasks (and for Ctrl-C or SIGTERM).
+SIGNAL_POLL_S = 0.05
 
 __all__ = ["ModelCall", "ModelUnavailable", "SweepResult", "choose_batch_size", "plan",
            "run_batch", "run_seed", "run_sweep"]
@@ -172,40 +177,83 @@ def _run_dask(client, call, items, batch_size, write: _Writer) -> int:
         pending[fut] = (bid, chunk)
         return fut
 
-    def drain(futures: list[Any]) -> list[dict[str, Any]]:
-        """Write tasks as they finish; return the rows of the first one."""
+    def collect(fut, done) -> list[dict[str, Any]]:
+        """Write one finished task; a lost batch is split into single runs."""
+        bid, chunk = pending.pop(fut)
+        try:
+            rows = fut.result()
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - worker deaths, lost tasks
+            if len(chunk) > 1:  # split, so that one poisonous run fails alone
+                for item in chunk:
+                    done.add(submit([item]))
+                return []
+            rows = failed_rows(chunk, f"worker lost while running it ({error_text(exc)})")
+        write(bid, rows)
+        return rows
+
+    def drain(futures: list[Any], caught: list[int]) -> list[dict[str, Any]]:
+        """Write tasks as they finish; return the rows of the first one.  A
+        signal is acted on here, between tasks, never inside Dask's own code."""
         first: list[dict[str, Any]] = []
         done = as_completed(futures)
-        for fut in done:
-            bid, chunk = pending.pop(fut)
-            try:
-                rows = fut.result()
-            except ModelUnavailable:
-                raise
-            except Exception as exc:  # noqa: BLE001 - worker deaths, lost tasks
-                if len(chunk) > 1:  # split, so that one poisonous run fails alone
-                    for item in chunk:
-                        done.add(submit([item]))
-                    continue
-                rows = failed_rows(chunk, f"worker lost while running it ({error_text(exc)})")
-            write(bid, rows)
-            first = first or rows
-            del fut
+        while not done.is_empty():
+            _stop_if_signalled(caught)
+            ready = done.next_batch(block=False)
+            if not ready:
+                time.sleep(SIGNAL_POLL_S)
+            for fut in ready:
+                rows = collect(fut, done)
+                first = first or rows
         return first
 
     try:
-        if batch_size is None:
-            client.wait_for_workers(1, timeout=WORKER_WAIT_S)
-            seconds = _probe_seconds(drain([submit(items[:PROBE_RUNS])]))
-            batch_size = choose_batch_size(seconds, len(items),
-                                           len(client.scheduler_info()["workers"]))
-            items = items[PROBE_RUNS:]
-        workers = max(1, len(client.scheduler_info()["workers"]))
-        drain([submit(chunk) for chunk in _chunks(items, batch_size, workers)])
+        with _deferred_signals() as caught:
+            if batch_size is None:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+                seconds = _probe_seconds(drain([submit(items[:PROBE_RUNS])], caught))
+                batch_size = choose_batch_size(seconds, len(items),
+                                               len(client.scheduler_info()["workers"]))
+                items = items[PROBE_RUNS:]
+            workers = max(1, len(client.scheduler_info()["workers"]))
+            drain([submit(chunk) for chunk in _chunks(items, batch_size, workers)], caught)
     except BaseException:
         client.cancel(list(pending))
         raise
     return batch_size
+
+
+@contextmanager
+def _deferred_signals() -> Iterator[list[int]]:
+    """While waiting on Dask, Ctrl-C and SIGTERM are noted (and acted on by
+    :func:`_stop_if_signalled`) rather than raised inside Dask's event loop,
+    which would leave it printing tracebacks; a second signal raises at once."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def note(signum, frame):
+        if caught:
+            _stop_if_signalled([signum])
+        caught.append(signum)
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # an ignored signal stays ignored
+            previous[sig] = signal.signal(sig, note)
+    try:
+        yield caught
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_if_signalled(caught: list[int]) -> None:
+    """Raise what the first noted signal would have raised."""
+    if caught:
+        raise Terminated() if caught[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 def run_sweep(spec: ExperimentSpec, spec_file: Path, out_dir: Path, *, client=None,

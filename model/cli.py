@@ -236,8 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     for ep in entry_points(group="wengang.commands"):
         try:
             ep.load()(sub)
-        except ImportError as exc:  # an optional part is not installed
-            print(f"wengang: command {ep.name!r} unavailable: {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - an optional or broken part must not stop the others
+            print(f"wengang: command {ep.name!r} unavailable ({type(exc).__name__}: {exc})", file=sys.stderr)
     return parser
 
 
