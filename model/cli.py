@@ -189,12 +189,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INPUT if problems else 0
 
 
+def app_command(host: str, port: int) -> list[str]:
+    """The dashboard server's command line (a child process of ``wengang app``)."""
+    app = Path(__file__).with_name("app.py")
+    return [sys.executable, "-m", "solara", "run", str(app), "--host", host, "--port", str(port), "--production"]
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the SolaraViz dashboard on 127.0.0.1; stop its server when this stops."""
     a.refuse(a.check_host(args.host) + a.check_port(args.port))
-    app = Path(__file__).with_name("app.py")
-    cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host, "--port", str(args.port), "--production"]
-    child = subprocess.Popen(cmd)
+    child = subprocess.Popen(app_command(args.host, args.port))
     try:
         return child.wait()
     finally:  # Ctrl-C, SIGTERM (see main) or an error here: the server goes too
