@@ -8,15 +8,24 @@ results; :func:`render` turns them into markdown.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from experiments.certify import COLUMN as BOUND
+
 #: Distinct error messages listed in the report.
 TOP_ERRORS = 5
 #: Numeric precision of report tables.
 SIGNIFICANT_DIGITS = 3
+#: Points listed in the table of what the sample can certify.
+TOP_CERTIFY = 10
+#: What below full scale qualifies: a claim that something keeps zero at zero.
+_ZERO_CLAIM = re.compile(r"\b(keeps?|keeping) (zero-employment households|zero) at zero\b"
+                         r"(?! \(in the sample\))")
+IN_SAMPLE = " (in the sample)"
 
 
 def md_table(frame: pd.DataFrame) -> str:
@@ -35,6 +44,12 @@ def md_table(frame: pd.DataFrame) -> str:
 def num(value: float) -> str:
     """A number for prose: thousands separated when large, 3 significant digits else."""
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def in_sample(text: str) -> str:
+    """Qualify every claim that something keeps zero at zero with "(in the
+    sample)": below full scale no claim of zero is about the whole population."""
+    return _ZERO_CLAIM.sub(lambda m: m.group(0) + IN_SAMPLE, text)
 
 
 def _highlights(spec, runs, sens, disc) -> list[str]:
@@ -60,7 +75,7 @@ def _highlights(spec, runs, sens, disc) -> list[str]:
     if disc is not None:
         pts = disc.points
         lines.append(f"{int(pts['stays'].sum())} of {len(pts)} design points keep "
-                     "zero-employment households at zero.")
+                     "zero-employment households at zero." + _bound_clause(pts))
         if not disc.boxes.empty:
             first = disc.boxes[disc.boxes["box"] == 1]
             limits = "; ".join(_limit_text(r) for r in first.itertuples())
@@ -120,10 +135,72 @@ def render(spec, manifest, runs, summary, failures, sens, disc, figs, result,
                       "run-to-run variance that lies between replications of the same inputs.")
     lines += [md_table(summary), ""] + _figure(figs["distributions"], out_dir, "distributions")
     lines += _sensitivity_section(spec, sens, figs, out_dir)
-    lines += _zero_section(spec, disc, figs, out_dir)
+    lines += _zero_section(spec, disc, figs, out_dir, result.below_full_scale)
     lines += _section("Caveats")
     lines += [f"- {c}" for c in result.caveats] or ["- None found."]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return in_sample(text) if result.below_full_scale else text
+
+
+def _bound_clause(pts: pd.DataFrame) -> str:
+    """Below full scale: what the sample cannot rule out where it saw zero."""
+    if BOUND not in pts or "full_scale" not in pts or pts["full_scale"].astype(bool).all():
+        return ""
+    bounds = pts.loc[pts["stays"] & ~pts["full_scale"].astype(bool), BOUND].dropna()
+    if bounds.empty:
+        return " The sample cannot certify zero at full scale (see 'What the sample can certify')."
+    return (f" At them the sample cannot rule out up to {num(bounds.max())} full-scale "
+            f"zero-employment household-months per run (95 % upper bound; median "
+            f"{num(bounds.median())}; see 'What the sample can certify').")
+
+
+def _certify_section(spec, pts: pd.DataFrame, below: bool) -> list[str]:
+    """What the runs certify about the whole population (see experiments.certify)."""
+    if BOUND not in pts or pts[BOUND].isna().all():
+        if not below:
+            return []
+        return ["### What the sample can certify", "", f"This study ran at scale {spec.scale}, "
+                "but its runs do not report the household-months they simulated "
+                "(`households_sampled`, `households_fullscale`, `zero_household_months_sampled`, "
+                "`months_after_warmup`), so no bound on full-scale zero-employment "
+                "household-months can be given: every claim of zero here is about the sample "
+                "only.", ""]
+    if pts["full_scale"].astype(bool).all():
+        return ["### Full scale", "", "Every run simulated the whole population, so a point "
+                "that keeps zero at zero had no zero-employment household in any month after "
+                f"the warm-up. `{BOUND}` in `analysis/zero_by_point.csv` holds the observed "
+                "full-scale zero-employment household-months (mean per run over replications); "
+                "no bound is needed.", ""]
+    per_run = pts["household_months_sampled"].sum() / pts["ok_runs"].sum()
+    full = pts["household_months_fullscale"].mean()
+    where = f"scale {spec.scale}" if spec.scale else f"a {per_run / full:.1%} sample"
+    stays = pts[pts["stays"] & ~pts["full_scale"].astype(bool)]
+    text = (f"This study ran at {where}: a run simulated about {num(per_run)} household-months "
+            f"after the warm-up, of {num(full)} at full scale. A point that keeps zero at zero "
+            "saw no zero-employment household in any month after the warm-up among the "
+            "households simulated; the other households were not simulated. "
+            f"`{BOUND}` in `analysis/zero_by_point.csv` is the one-sided 95 % "
+            "upper bound on the full-scale zero-employment household-months per run that the "
+            "sample is consistent with (Clopper-Pearson on the household-months simulated, "
+            "pooled over replications; the rule of three, 3/n, when none was seen). ")
+    if len(stays):
+        low, high = stays[BOUND].min(), stays[BOUND].max()
+        span = num(high) if num(low) == num(high) else f"from {num(low)} to {num(high)}"
+        text += (f"Over the {len(stays)} points that keep zero at zero, the sample cannot rule "
+                 f"out {span} full-scale zero-employment household-months per run (median "
+                 f"{num(stays[BOUND].median())}). ")
+    text += ("The bound treats household-months as independent draws; spells last months and "
+             "villages are sampled whole, so the true uncertainty is larger. Only a study at "
+             "scale 1.0 can say that zero stays zero for the whole population.")
+    lines = ["### What the sample can certify", "", text, ""]
+    if len(stays):
+        cols = ["ok_runs", "household_months_sampled", "zero_hh_months_sampled", "bound", BOUND]
+        top = stays.sort_values(BOUND).head(TOP_CERTIFY)[cols].reset_index(names="point")
+        counts = ["household_months_sampled", "zero_hh_months_sampled"]
+        top[counts] = top[counts].round().astype("int64")
+        lines += [f"Points that keep zero at zero, lowest bound first (at most {TOP_CERTIFY}):",
+                  "", md_table(top), ""]
+    return lines
 
 
 def _sensitivity_section(spec, sens, figs, out_dir) -> list[str]:
@@ -148,7 +225,7 @@ def _sensitivity_section(spec, sens, figs, out_dir) -> list[str]:
     return lines
 
 
-def _zero_section(spec, disc, figs, out_dir) -> list[str]:
+def _zero_section(spec, disc, figs, out_dir, below: bool = False) -> list[str]:
     a = spec.analysis
     if disc is None:
         return _section("Zero stays zero", f"Not analysed: the runs have no `{a.zero_outcome}`.")
@@ -176,6 +253,7 @@ def _zero_section(spec, disc, figs, out_dir) -> list[str]:
         ranked = disc.pawn.sort_values("median", ascending=False)
         lines += ["### PAWN on P(stay at zero)", "",
                   md_table(ranked[["parameter", "median", "maximum"]]), ""]
+    lines += _certify_section(spec, pts, below)
     lines += ["### Cost", ""]
     if disc.cheapest is not None:
         stay_cost = pts.loc[pts["stays"], "cost"]

@@ -6,6 +6,12 @@ Reads the spec copy and the runs of a sweep directory, rebuilds the design
 ST_conf), ``morris.csv``, ``fast.csv``, ``pawn.csv``, ``prim_boxes.csv``,
 ``prim_trajectory.csv``, ``regional.csv``, ``zero_by_point.csv``,
 ``outcomes.csv``, ``failures.csv`` and the figures; and ``DIR/report.md``.
+
+``zero_by_point.csv`` also has, per point, what the sample certifies about the
+whole population (:mod:`experiments.certify`): below full scale the 95 % upper
+bound ``zero_hh_months_upper95_fullscale`` on full-scale zero-employment
+household-months per run; at full scale the observed figure.  Below full scale
+every claim of zero in ``report.md`` says "(in the sample)".
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import discovery, figures, narrative, sensitivity, store
+from experiments import certify, discovery, figures, narrative, sensitivity, store
 from experiments.sampling import build_design
 from experiments.spec import ExperimentSpec, load_spec
 from model.validation import InputError, Problem
@@ -35,6 +41,8 @@ class Analysis:
     files: list[Path] = field(default_factory=list)
     excluded: int = 0
     caveats: list[str] = field(default_factory=list)
+    #: Some point ran below full scale: every claim of zero is qualified.
+    below_full_scale: bool = False
 
 
 def _load(out_dir: Path) -> tuple[ExperimentSpec, dict, store.Runs]:
@@ -103,6 +111,10 @@ def analyze_dir(out_dir: Path) -> Analysis:
     files = result.files
     sens = sensitivity.analyse(spec, design, table)
     disc = discovery.discover(spec, design, table)
+    bounds = certify.by_point(table)  # what the sample certifies at full scale
+    result.below_full_scale = certify.below_full_scale(bounds, spec.scale)
+    if disc is not None and len(bounds):
+        disc.points = disc.points.join(bounds, how="left")
     for name, frame in sens.tables.items():
         _write(frame, adir / f"{name}.csv", files)
     summary = _outcome_summary(spec, table)
