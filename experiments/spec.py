@@ -345,10 +345,13 @@ def validate_file(path: Path, data: dict[str, Any], *,
 
     Returns None when ``data`` is not an experiment spec, else the problems
     found (an empty list when the file is valid).  Imports no model that is
-    not registered or allowed.
+    not registered or allowed.  Optimisation files (``wengang optimize``),
+    which live beside experiments in ``experiments/specs/``, are checked by
+    :func:`experiments.optimize_spec.validate_file`.
     """
     if not is_experiment(data):
-        return None
+        from experiments.optimize_spec import validate_file as optimisation_problems
+        return optimisation_problems(path, data, allow_models=allow_models)
     try:
         parse_spec(data, str(path), Path(path).parent, allow_models=allow_models)
     except InputError as exc:
