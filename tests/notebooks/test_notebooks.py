@@ -24,7 +24,7 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("01_baseline.ipynb", "02_policy_comparison.ipynb", "03_sensitivity.ipynb")
+NAMES = ("01_baseline.ipynb", "02_policy_comparison.ipynb", "03_sensitivity.ipynb", "04_decisions.ipynb")
 SMALL = {"WENGANG_SCALE": "0.02", "WENGANG_MONTHS": "24", "WENGANG_REPLICATIONS": "2", "WENGANG_SEED": "1"}
 
 
@@ -84,7 +84,7 @@ def execute(name: str, kernel_dir: Path, env: dict[str, str], monkeypatch, tmp_p
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
 
-    for key in ("WENGANG_SCALE", "WENGANG_MONTHS", "WENGANG_REPLICATIONS", "WENGANG_SEED", "WENGANG_SWEEP_DIR"):
+    for key in ("WENGANG_SCALE", "WENGANG_MONTHS", "WENGANG_REPLICATIONS", "WENGANG_SEED", "WENGANG_SWEEP_DIR", "WENGANG_OPTIMIZE_DIR"):
         monkeypatch.delenv(key, raising=False)
     for key, value in {**SMALL, **env, "TMPDIR": str(tmp_path), "MPLBACKEND": "Agg"}.items():
         monkeypatch.setenv(key, value)
@@ -135,6 +135,16 @@ def test_03_sensitivity_runs_the_quick_study_when_given_none(kernel_dir, monkeyp
     assert "largest ST" in text, "Sobol indices were read"
     assert "replications per point" in text
     assert images >= 2
+
+
+@pytest.mark.slow
+def test_04_decisions_compares_two_reforms_and_reads_a_pareto_set(kernel_dir, monkeypatch, tmp_path):
+    nb, text, images = execute("04_decisions.ipynb", kernel_dir, {}, monkeypatch, tmp_path)
+    assert images >= 2, "the paths and the trade-off figures"
+    for scenario in ("park_growth_doubled", "clearing_budget_tripled"):
+        assert f"{scenario}: paired difference in zero-employment household-months" in text
+    assert "Pareto set: " in text and "candidates are not beaten" in text
+    assert "Cheapest candidate meeting the zero rule" in text or "No candidate meets the zero rule" in text
 
 
 TINY_MORRIS = """
