@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiments.cluster import single_threaded
 from experiments.modelref import resolve_model
 from experiments.spec import RUN_ARGUMENTS, ExperimentSpec
 
@@ -128,7 +129,13 @@ def _metrics(result: Any, outcomes: tuple[str, ...]) -> dict[str, float]:
 
 
 def run_batch(call: ModelCall, items: list[Item]) -> list[dict[str, Any]]:
-    """Run a batch of runs (on a worker); every run gives exactly one row."""
+    """Run a batch of runs (on a worker); every run gives exactly one row.
+    Native thread pools run one thread meanwhile (see experiments.cluster)."""
+    with single_threaded():
+        return _run_batch(call, items)
+
+
+def _run_batch(call: ModelCall, items: list[Item]) -> list[dict[str, Any]]:
     func, accepted = _load(call.model)
     fixed = _fixed_arguments(call, accepted)
     worker = _worker_name()

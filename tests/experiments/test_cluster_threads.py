@@ -1,0 +1,38 @@
+"""One thread per worker: native thread pools capped in local workers and in batches."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from experiments import cluster
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+def thread_state() -> tuple[dict[str, str | None], list[int]]:
+    """This process's thread variables and its native pools' thread counts."""
+    import numpy  # noqa: F401 - loads OpenBLAS, as a run does
+
+    env = {k: os.environ.get(k) for k in cluster.SINGLE_THREAD_ENV}
+    return env, [pool["num_threads"] for pool in threadpoolctl.threadpool_info()]
+
+
+def test_local_workers_run_one_thread_even_when_the_shell_asks_for_more(monkeypatch):
+    # a driver environment that asks for 2 threads wins over Dask's pre-spawn
+    # default, so numpy's OpenBLAS starts with 2 in the worker: the plugin caps it
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    with cluster.open_client(workers=1) as (client, _):
+        (env, pools), = client.run(thread_state).values()
+    assert env["NUMBA_NUM_THREADS"] == "1" and env["OMP_NUM_THREADS"] == "1"
+    assert pools and set(pools) == {1}
+
+
+def test_a_batch_runs_single_threaded_and_restores_the_pools():
+    with threadpoolctl.threadpool_limits(limits=2):  # as a process with 2 cores starts
+        before = thread_state()[1]
+        assert max(before) == 2
+        with cluster.single_threaded():
+            assert set(thread_state()[1]) == {1}
+        assert thread_state()[1] == before
