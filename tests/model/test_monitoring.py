@@ -1,19 +1,34 @@
 """Zero-employment households, monitoring and dynamic clearing."""
 
 import numpy as np
+import pytest
 
 from model import EmploymentModel
-from model.population import Capacity, Channel
+from model.outcomes import ClearingRecord
+from model.policies import monitoring, public_posts
+from model.population import Capacity, Channel, is_employed
+
+NO_REGULAR_POSTS = {
+    "levers.public_posts.village_posts_per_village": 0,
+    "levers.public_posts.maintenance_posts_per_village": 0,
+    "levers.public_posts.agency_posts_total": 0,
+}
+AMPLE_BUDGET = {"levers.public_posts.clearing_budget_yuan_per_year": 1.2e9}
+"""About 167,000 clearing posts at 600 yuan: more than there are zero-employment
+households, so the budget does not bind."""
+NOBODY_SEARCHES = {"labour_market.search_share_by_capacity": {"full": 0, "half": 0, "weak": 0, "over_age": 0}}
 
 
 def _two_worker_household(m):
-    """A household whose only two workers are both employed at firms (nobody over-age)."""
+    """A household whose only two workers are both employed at firms (nobody
+    over-age, everyone of working age for the next year)."""
     pop = m.pop
     for h in range(pop.n_households):
         members = np.arange(pop.hh_start[h], pop.hh_start[h] + pop.hh_size[h])
         working = members[pop.firm[members] >= 0]
-        employed = ((pop.channel[members] >= Channel.INDUSTRIAL_PARK) & (pop.channel[members] <= Channel.RESERVE_POST)).sum()
-        if len(working) == 2 and employed == 2 and (pop.capacity[members] != Capacity.OVER_AGE).all():
+        employed = is_employed(pop.channel[members]).sum()
+        adults = ((pop.age[members] > 18) & (pop.age[members] < 58)).all()
+        if len(working) == 2 and employed == 2 and adults and (pop.capacity[members] != Capacity.OVER_AGE).all():
             return h, working
     raise AssertionError("no such household")
 
@@ -59,24 +74,131 @@ def _make_new_zero_household(m):
 
 
 def test_dynamic_clearing_with_one_month_delay_clears_by_the_next_month(baseline):
-    m = EmploymentModel(baseline, rng=11, scale=0.02, overrides={"levers.monitoring.response_delay_months": 1})
+    """Found in month t, still waiting at the end of t, cleared by a post in t + 1.
+
+    Nobody searches, there are no regular posts and no seats, so the
+    household can leave zero employment only through the clearing post."""
+    only_clearing = {
+        "levers.monitoring.response_delay_months": 1,
+        "levers.monitoring.clearing_order": ["public_post"],
+        "levers.training.mid_term_seats_per_year": 0,
+        "uncertainties.illness_rate": 0.0,
+        **NO_REGULAR_POSTS, **AMPLE_BUDGET, **NOBODY_SEARCHES,
+    }
+    m = EmploymentModel(baseline, rng=11, scale=0.02, overrides=only_clearing)
     m.run(2)
     h = _make_new_zero_household(m)
+    members = m.pop.members_of(np.array([h]))
     m.step()  # found by this month's monitoring round; the response is due next month
-    assert m.flagged_month[h] == m.month - 1 or not m.zero_employment_hh[h]
+    found = m.month - 1
+    assert m.flagged_month[h] == found
+    assert m.zero_employment_hh[h] and m.awaiting_clearance[h]  # waiting: the delay holds
     m.step()
+    assert not m.zero_employment_hh[h]
+    assert (m.pop.channel[members] == Channel.CLEARING_POST).sum() == 1
+    assert m.clearing.last_cleared[h] == found + 1  # cleared by the measure, not on its own
+
+
+@pytest.mark.parametrize("rule, gets_post", [("able_member", 40.0), ("any_idle_member", 65.0)])
+def test_clearing_post_goes_to_the_member_the_rule_allows(baseline, rule, gets_post):
+    """A household built by hand: an idle able member aged 40 and an idle
+    over-age member aged 65, at zero employment and detected; only clearing
+    posts are free.  The case's rule places the member able to work; only
+    ``any_idle_member`` may place the over-age member (the weakest first)."""
+    m = EmploymentModel(baseline, rng=5, scale=0.02, overrides={
+        "levers.public_posts.clearing_post_member": rule,
+        "levers.monitoring.clearing_order": ["public_post"],
+        "levers.public_posts.clearing_budget_yuan_per_year": 36e6,
+        **NO_REGULAR_POSTS,
+    })
+    pop = m.pop
+    h = int(np.flatnonzero(pop.hh_size == 2)[0])
+    younger, older = pop.hh_start[h], pop.hh_start[h] + 1
+    m.market.release(np.array([younger, older]))
+    pop.age[[younger, older]] = [40.0, 65.0]
+    pop.capacity[[younger, older]] = [Capacity.FULL, Capacity.OVER_AGE]
+    pop.ill[[younger, older]] = False
+    m.able = m._able()
+    m.update_household_flags()
+    assert m.zero_employment_hh[h]
+    county = pop.county[younger]
+    assert public_posts.quotas(m)[Channel.CLEARING_POST][county] > 0  # a clearing post is free
+    assert not np.isin(pop.channel, [Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST]).any()
+    m.flagged_month[h] = m.month  # detected by monitoring
+    m.awaiting_clearance[h] = True
+    monitoring.respond(m)
+    placed = younger if gets_post == 40.0 else older
+    other = older if placed == younger else younger
+    assert pop.channel[placed] == Channel.CLEARING_POST
+    assert pop.channel[other] == Channel.NONE
     assert not m.zero_employment_hh[h]
 
 
+def test_with_no_free_post_detected_households_wait():
+    """Clearing budget 0 and no regular posts: detected households that the
+    push and the training offer do not clear wait, and the wait is counted.
+    With a budget that does not bind nobody waits at a month end."""
+    from model import simulate
+
+    none = simulate(seed=2, scale=0.02, months=16, **NO_REGULAR_POSTS,
+                    **{"levers.public_posts.clearing_budget_yuan_per_year": 0})
+    ample = simulate(seed=2, scale=0.02, months=16, **NO_REGULAR_POSTS, **AMPLE_BUDGET)
+    assert none["on_public_posts_end"] == 0
+    assert none["clearing_wait_household_months"] > 0
+    assert none["clearing_queue_peak"] > 0
+    assert ample["clearing_wait_household_months"] == 0
+    assert ample["zero_employment_households_peak"] == 0
+    assert ample["on_public_posts_end"] > 0
+
+
+def test_undetected_households_do_not_wait():
+    """The wait counts detected households only: with no monitoring there are
+    zero-employment households but no queue."""
+    from model import simulate
+
+    off = simulate(seed=2, scale=0.02, months=14, **{"levers.monitoring.coverage": 0.0})
+    assert off["zero_employment_household_months"] > 0
+    assert off["clearing_wait_household_months"] == 0
+
+
+@pytest.mark.parametrize("order, measure", [(["public_post"], "post"), (["job_push"], "job")])
+def test_clearances_are_counted_under_the_measure_that_made_them(order, measure):
+    from model import simulate
+
+    out = simulate(seed=4, scale=0.02, months=14, **AMPLE_BUDGET, **{"levers.monitoring.clearing_order": order})
+    assert out[f"cleared_by_{measure}_share"] == 1.0
+    others = {"job", "training", "post"} - {measure}
+    assert all(out[f"cleared_by_{k}_share"] == 0.0 for k in others)
+
+
+def test_relapse_share_counts_households_back_at_zero_within_a_year():
+    """Hand-worked: households of weight 1 and 3 cleared in month 12; the
+    second is found at zero again in month 20 (within 12 months): 3 / 4."""
+
+    class Month:
+        month = 12
+
+    rec = ClearingRecord(3, np.array([1.0, 3.0, 5.0]), warmup=12)
+    rec.record(Month, {"job": np.array([0]), "training": np.array([], np.int64), "post": np.array([1])})
+    rec.note_relapses(np.array([1]), month=20)
+    assert rec.metrics(last_month=30)["relapse_share_12m"] == pytest.approx(0.75)
+    assert rec.metrics(last_month=30)["cleared_by_post_share"] == pytest.approx(0.75)
+    late = ClearingRecord(3, np.array([1.0, 3.0, 5.0]), warmup=12)
+    late.record(Month, {"job": np.array([0, 1]), "training": np.array([], np.int64), "post": np.array([], np.int64)})
+    late.note_relapses(np.array([1]), month=25)  # 13 months on: a new spell, not a relapse
+    assert late.metrics(last_month=30)["relapse_share_12m"] == 0.0
+
+
 def test_with_one_month_delay_new_cases_wait_a_month(baseline):
-    m = EmploymentModel(baseline, rng=11, scale=0.03, overrides={"levers.monitoring.response_delay_months": 1, "run.months": 16})
+    m = EmploymentModel(baseline, rng=11, scale=0.03, overrides={
+        "levers.monitoring.response_delay_months": 1, "run.months": 16, **AMPLE_BUDGET})
     m.run()
     after = [r["zero_employment_households"] for r in m.rows[baseline.run.warmup_months :]]
     assert min(after) > 0  # each month's new cases are still open at month end
 
 
-def test_zero_stays_zero_after_warmup_with_dynamic_clearing(baseline):
-    m = EmploymentModel(baseline, rng=3, scale=0.03, overrides={"run.months": 20})
+def test_zero_stays_zero_after_warmup_when_the_budget_does_not_bind(baseline):
+    m = EmploymentModel(baseline, rng=3, scale=0.03, overrides={"run.months": 20, **AMPLE_BUDGET})
     m.run()
     after = [r["zero_employment_households"] for r in m.rows[baseline.run.warmup_months :]]
     assert max(after) == 0
