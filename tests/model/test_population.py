@@ -3,7 +3,8 @@
 import numpy as np
 
 from model import EmploymentModel
-from model.population import Capacity, Channel
+from model.population import SECTOR_CHANNEL, Capacity
+from model.schema import SECTORS
 
 
 def test_households_are_contiguous_and_sized(small_model):
@@ -63,6 +64,18 @@ def test_children_get_a_capacity_when_they_come_of_age(baseline):
 def test_nobody_is_both_employed_and_without_a_firm_in_firm_channels(small_model):
     small_model.run(6)
     pop = small_model.pop
-    firm_work = (pop.channel >= Channel.INDUSTRIAL_PARK) & (pop.channel <= Channel.EXPORT)
+    firm_work = np.isin(pop.channel, list(SECTOR_CHANNEL.values()))
     assert (pop.firm[firm_work] >= 0).all()
     assert (pop.firm[~firm_work] == -1).all()
+
+
+def test_a_job_counts_in_its_sector_channel(small_model):
+    """Every worker of a firm is in the channel the map names for the firm's sector."""
+    small_model.run(3)
+    pop, firms = small_model.pop, small_model.firms
+    workers = np.flatnonzero(pop.firm >= 0)
+    for s, name in enumerate(SECTORS):
+        mine = workers[firms.sector[pop.firm[workers]] == s]
+        assert (pop.channel[mine] == SECTOR_CHANNEL[name]).all(), name
+    assert set(SECTOR_CHANNEL) == set(SECTORS)
+    assert len(set(SECTOR_CHANNEL.values())) == len(SECTORS)
