@@ -186,7 +186,9 @@ def _certify_section(spec, pts: pd.DataFrame, below: bool) -> list[str]:
     if len(stays):
         low, high = stays[BOUND].min(), stays[BOUND].max()
         span = num(high) if num(low) == num(high) else f"from {num(low)} to {num(high)}"
-        text += (f"Over the {len(stays)} points that keep zero at zero, the sample cannot rule "
+        one = len(stays) == 1
+        text += (f"Over the {'one point that keeps' if one else f'{len(stays)} points that keep'} "
+                 "zero at zero, the sample cannot rule "
                  f"out {span} full-scale zero-employment household-months per run (median "
                  f"{num(stays[BOUND].median())}). ")
     text += ("The bound treats household-months as independent draws; spells last months and "
