@@ -17,8 +17,8 @@ from experiments.spec import load_spec
 
 from .conftest import SPECS, write_spec
 
-#: The documented excess of the rule of three over the exact bound (certify's doc).
 def rule_of_three_tolerance(n: int) -> float:
+    """The documented excess of the rule of three over the exact bound (certify's doc)."""
     return 0.0015 + 2 / n
 
 
@@ -122,7 +122,7 @@ def test_below_full_scale_the_report_qualifies_and_bounds(tmp_path):
     k = seen["zero_hh_months_sampled"]
     assert seen[certify.COLUMN] == pytest.approx(beta.ppf(0.95, k + 1, n - k) * HOUSEHOLDS
                                                  * MONTHS)
-    assert f"keep zero-employment households at zero (in the sample)" in text
+    assert "keep zero-employment households at zero (in the sample)" in text
     assert "the sample cannot rule out up to 15 full-scale zero-employment household-months" \
         in text  # 3/2400 x 12,000 = 15
     assert "### What the sample can certify" in text
