@@ -38,10 +38,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import dense_unique, first_k_per_group, sample_per_group, weighted_choice_rows
+from .arrays import bernoulli_positions, sample_per_group
+from .kernels import matching as kernels
+from .kernels import people as people_kernels
 from .policies import parks
+from .kernels import posts as posts_kernels
 from .population import (
-    SECTOR_CHANNELS, Capacity, Channel, Population, Skill, county_people, is_market_work, is_on_post,
+    COUNTY_POST_BY_CHANNEL, ON_POST_BY_CHANNEL, SECTOR_CHANNELS, Capacity, Channel, Population, Skill, county_people,
+    is_market_work, is_on_post,
 )
 from .schema import SECTORS, TRADES, Scenario
 
@@ -159,27 +163,54 @@ class LabourMarket:
                 w = own.astype(float)
             base[:, np.arange(n_c) * N_SECTORS + s] = w
         self.base = base
+        # the same, sparse: the pools each village reaches (for the matching kernels)
+        self.village_pool_start = np.r_[0, np.cumsum((base > 0).sum(axis=1))].astype(np.int64)
+        self.village_pool = np.nonzero(base > 0)[1].astype(np.int64)
+        self.village_pool_base = base[base > 0]
         self.pool_trade = np.tile(self.sector_trade, n_c + 1)
         self.firm_order = np.argsort(firms.pool, kind="stable")
+        self.pool_first = np.searchsorted(firms.pool[self.firm_order], np.arange(self.n_pools + 1)).astype(np.int64)
         self.recount()
 
     # ------------------------------------------------------------ state
     def recount(self) -> None:
-        """Recount each firm's workers from the people (hire/release keep it current)."""
-        f = self.model.pop.firm
+        """Recount each firm's workers and the posts held from the people
+        (hire, release and start_work keep both current)."""
+        pop = self.model.pop
+        f = pop.firm
         self._filled = np.bincount(f[f >= 0], minlength=self.model.firms.n)
+        self._posts_held = posts_kernels.holders_by_place(
+            pop.channel, pop.village, pop.county, ON_POST_BY_CHANNEL, COUNTY_POST_BY_CHANNEL,
+            max(len(pop.village_x), len(pop.county_x)),
+        )
 
     def filled(self) -> np.ndarray:
         return self._filled
+
+    def posts_held(self) -> np.ndarray:
+        """Public posts held, ``[channel, place]``: the place is the holder's
+        village, or county for posts that counties hold."""
+        return self._posts_held
 
     def vacancies(self) -> np.ndarray:
         cap = np.rint(self.model.firms.effective_capacity()).astype(np.int64)
         return np.maximum(0, cap - self.filled())
 
+    def _leave_posts(self, people: np.ndarray) -> None:
+        """Take those of ``people`` who hold a post off the count of posts held."""
+        pop = self.model.pop
+        channel = pop.channel[people]
+        on = ON_POST_BY_CHANNEL[channel]
+        if on.any():
+            who, channel = people[on], channel[on]
+            place = np.where(COUNTY_POST_BY_CHANNEL[channel], pop.county[who], pop.village[who])
+            np.subtract.at(self._posts_held, (channel, place), 1)
+
     def hire(self, people: np.ndarray, firm: np.ndarray) -> None:
         pop = self.model.pop
         sector = self.model.firms.sector[firm]
         self.release(people[pop.firm[people] >= 0])
+        self._leave_posts(people)
         self.model.touch(people)
         pop.channel[people] = SECTOR_CHANNELS[sector]
         pop.firm[people] = firm
@@ -194,6 +225,7 @@ class LabourMarket:
         pop = self.model.pop
         firm = pop.firm[people]
         np.subtract.at(self._filled, firm[firm >= 0], 1)
+        self._leave_posts(people)
         self.model.touch(people)
         pop.channel[people] = Channel.NONE
         pop.firm[people] = -1
@@ -222,13 +254,20 @@ class LabourMarket:
         excess = np.maximum(0, self.filled() - cap)
         if not excess.any():
             return
-        workers = np.flatnonzero(pop.firm >= 0)
-        workers = workers[excess[pop.firm[workers]] > 0]
+        workers = people_kernels.people_of_flagged_firms(pop.firm, excess > 0)
         chosen = workers[sample_per_group(pop.firm[workers], excess, rng)]
         self.release(chosen)
 
     def separate(self) -> None:
-        """Quits, dismissals and migrant returns (one month)."""
+        """Quits, dismissals and migrant returns (one month).
+
+        Each person in market work leaves with their hazard: the sector's
+        rate, the migrant return hazard of :meth:`migrant_return_probability`,
+        less the follow-up reduction.  Drawn by thinning: candidates at the
+        highest hazard anyone can have (the oldest person's as a migrant, or
+        the highest sector rate), each kept with probability hazard / highest,
+        so only a few per cent of the people are drawn for.
+        """
         m = self.model
         p, pop, rng = m.p, m.pop, m.rng
         u = p.uncertainties
@@ -236,13 +275,17 @@ class LabourMarket:
         rate = np.zeros(len(Channel))
         rate[SECTOR_CHANNELS] = u.separation_rate * self.sector_sep
         rate[Channel.SELF_EMPLOYED] = u.separation_rate * lm.self_employed_separation_multiplier
-        working = np.flatnonzero(is_market_work(pop.channel))
-        prob = rate[pop.channel[working]]
-        migrant = pop.channel[working] == Channel.MIGRANT
-        prob[migrant] = self.migrant_return_probability(working[migrant])
-        followed = pop.followed_up[working]
-        prob[followed] *= 1.0 - p.behaviour.export.follow_up_separation_reduction
-        leaving = working[rng.random(len(working)) < prob]
+        oldest = np.argmax(pop.age, keepdims=True) if pop.n_people else np.zeros(1, np.int64)
+        p_max = min(1.0, max(rate.max(), float(self.migrant_return_probability(oldest)[0])))
+        leaving = np.zeros(0, np.int64)
+        if p_max > 0:
+            candidates = bernoulli_positions(pop.n_people, p_max, rng)
+            channel = pop.channel[candidates]
+            prob = rate[channel]
+            migrant = channel == Channel.MIGRANT
+            prob[migrant] = self.migrant_return_probability(candidates[migrant])
+            prob[pop.followed_up[candidates]] *= 1.0 - p.behaviour.export.follow_up_separation_reduction
+            leaving = candidates[rng.random(len(candidates)) * p_max < prob]
         shock = u.migrant_return_shock
         if shock.share > 0 and m.month == shock.month:
             migrants = np.flatnonzero(pop.channel == Channel.MIGRANT)
@@ -270,25 +313,38 @@ class LabourMarket:
             factor *= d.factor
         return factor
 
-    def seekers(self, able: np.ndarray) -> np.ndarray:
+    def seekers(self, able: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """People searching this month: idle able people (by capacity), and full
         labour on public posts, who keep looking for market work (a post is a
-        safety net, not a career; moving on frees the post)."""
+        safety net, not a career; moving on frees the post).
+
+        ``candidates``: the able people who are idle or full labour on a post,
+        if already selected this month (the model's selection pass).
+        """
         m = self.model
         pop = m.pop
         share = m.p.labour_market.search_share_by_capacity
         by_cap = np.array([share[c] for c in ("full", "half", "weak", "over_age")] + [0.0])
-        on_post = is_on_post(pop.channel)
-        idle = np.flatnonzero(able & ((pop.channel == Channel.NONE) | (on_post & (pop.capacity == Capacity.FULL))))
+        if candidates is None:
+            on_post = is_on_post(pop.channel)
+            full_on_post = on_post & (pop.capacity == Capacity.FULL)
+            candidates = np.flatnonzero(able & ((pop.channel == Channel.NONE) | full_on_post))
+        idle = candidates
         active = m.rng.random(len(idle)) < by_cap[pop.capacity[idle]]
         return idle[active | pop.priority[idle]]
 
     def match(self, seekers: np.ndarray, rounds: int, directed: bool = False) -> np.ndarray:
-        """Run the matching rule; returns the people hired."""
+        """Run the matching rule; returns the people hired.
+
+        Each round weighs the pools each seeker may apply to, sends the
+        seekers to firms and lets each firm take its best applicants
+        (compiled in :mod:`model.kernels.matching`); hired seekers leave
+        the next round.
+        """
         m = self.model
         pop, firms, rng, lm = m.pop, m.firms, m.rng, m.p.labour_market
         hired_all = []
-        V = len(pop.village_x)
+        seekers = np.asarray(seekers, np.int64)
         for _ in range(rounds):
             if len(seekers) == 0:
                 break
@@ -296,43 +352,26 @@ class LabourMarket:
             pool_vac = np.bincount(firms.pool, weights=vac, minlength=self.n_pools)
             if pool_vac.sum() == 0:
                 break
-            live = np.flatnonzero(pool_vac > 0)
-            # seekers who see the same pools with the same weights share a row
-            kind = self.group_pattern[pop.capacity[seekers].astype(np.int64) * N_SKILLS + pop.skill[seekers]]
-            if directed:
-                kind = kind * len(TRADES) + pop.trade[seekers]
-            ukey, inv = dense_unique(kind * V + pop.village[seekers])
-            ukind, uvillage = ukey // V, ukey % V
-            pattern = ukind // len(TRADES) if directed else ukind
-            w = self.base[np.ix_(uvillage, live)] * pool_vac[live] * self.pattern_elig[np.ix_(pattern, live)]
-            if directed:
-                w *= self.pool_trade[live][None, :] == (ukind % len(TRADES))[:, None]
-            total = w.sum(axis=1)
-            ok = total[inv] > 0
-            s, rows = seekers[ok], inv[ok]
-            if len(s) == 0:
-                break
-            pool = live[weighted_choice_rows(w, rows, rng)]
-            # a firm within the pool, in proportion to its vacancies
-            order = self.firm_order
-            cum = np.cumsum(vac[order])
-            before = np.concatenate([[0.0], np.cumsum(pool_vac)[:-1]])
-            u = before[pool] + rng.random(len(s)) * pool_vac[pool]
-            firm = order[np.minimum(np.searchsorted(cum, u, side="right"), len(order) - 1)]
-            sector = firms.sector[firm]
-            in_trade = pop.trade[s] == self.sector_trade[sector]
-            score = (
-                self.effective_skill(s, in_trade)
-                + lm.trade_match_bonus * in_trade
-                + lm.priority_bonus * pop.priority[s]
-                + lm.score_noise * rng.random(len(s))
+            row, row_start, row_pool, row_cum = kernels.application_rows(
+                seekers, pop.capacity, pop.skill, pop.trade, pop.village, self.group_pattern, N_SKILLS,
+                len(TRADES), directed, self.village_pool_start, self.village_pool, self.village_pool_base,
+                self.pattern_elig, self.pool_trade, pool_vac,
             )
-            fit = (pop.age[s] <= self.sector_age_max[sector]) & (vac[firm] > 0)
-            s, firm, score = s[fit], firm[fit], score[fit]
-            take = first_k_per_group(firm, -score, vac)
-            self.hire(s[take], firm[take])
-            hired_all.append(s[take])
-            seekers = np.setdiff1d(seekers, s[take], assume_unique=True)
+            ok = np.flatnonzero(row >= 0)
+            if len(ok) == 0:
+                break
+            taken, firm = kernels.apply_and_take(
+                seekers[ok], row[ok], row_start, row_pool, row_cum, rng.random((len(ok), 2)),
+                pool_vac, self.firm_order, self.pool_first, vac, firms.sector, self.sector_trade,
+                self.sector_age_max, pop.skill, pop.trade, pop.priority, pop.age,
+                lm.trade_match_bonus, lm.priority_bonus, lm.score_noise,
+            )
+            hired = seekers[ok[taken]]
+            self.hire(hired, firm)
+            hired_all.append(hired)
+            keep = np.ones(len(seekers), bool)
+            keep[ok[taken]] = False
+            seekers = seekers[keep]
         return np.concatenate(hired_all) if hired_all else np.zeros(0, np.int64)
 
     def effective_skill(self, people: np.ndarray, in_trade: np.ndarray) -> np.ndarray:
@@ -345,7 +384,7 @@ class LabourMarket:
         """Migrant jobs left of the finite demand (at the model's scale)."""
         m = self.model
         demand = m.p.labour_market.migrant_demand_jobs * m.scale
-        return max(0, int(round(demand)) - int((m.pop.channel == Channel.MIGRANT).sum()))
+        return max(0, int(round(demand)) - int(people_kernels.count_channel(m.pop.channel, int(Channel.MIGRANT))))
 
     def find_migrant_work(self, seekers: np.ndarray) -> None:
         """Seekers still idle may find migrant work on their own, into the
@@ -366,7 +405,11 @@ class LabourMarket:
         """Start non-firm work: migrant, self-employment or a public post."""
         pop = self.model.pop
         self.release(people[pop.firm[people] >= 0])
+        self._leave_posts(people)
         self.model.touch(people)
+        if ON_POST_BY_CHANNEL[channel] and len(people):
+            place = pop.county[people] if COUNTY_POST_BY_CHANNEL[channel] else pop.village[people]
+            np.add.at(self._posts_held[channel], place, 1)
         pop.channel[people] = channel
         pop.firm[people] = -1
         pop.tenure[people] = 0

@@ -29,7 +29,12 @@ from . import outcomes
 from .arrays import bernoulli_positions
 from .agents import Firm, Household, TrainingInstitution, Village
 from .labour_market import LabourMarket, build_firms
-from .population import Capacity, Channel, build_population, county_people, is_employed, is_on_post
+from .kernels import households as household_kernels
+from .kernels import people as people_kernels
+from .population import (
+    EMPLOYED_BY_CHANNEL, ON_POST_BY_CHANNEL, Capacity, Channel, build_population, county_people, is_employed,
+    is_on_post,
+)
 from .policies import export, monitoring, parks, public_posts, training
 from .scenario import LoadedScenario, as_scenario
 from .schema import CAPACITIES, TRADES
@@ -159,9 +164,9 @@ class EmploymentModel(mesa.Model):
         return self.agents_by_type[Household]
 
     # ---------------------------------------------------------- helpers
-    def _able(self) -> np.ndarray:
+    def _able(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         pop = self.p.population
-        return self.pop.able(pop.working_age_min_years, pop.labour_exit_age_years)
+        return self.pop.able(pop.working_age_min_years, pop.labour_exit_age_years, people)
 
     def _available(self, people: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Able to work in the sense of the zero-employment definition.
@@ -178,19 +183,33 @@ class EmploymentModel(mesa.Model):
         ``income``, income per head and the monitoring line)."""
         pop = self.pop
         self._touched = []
-        able = pop.per_household(self._available())
-        working = pop.per_household(is_employed(pop.channel))
-        self.zero_employment_hh = (able > 0) & (working == 0)
+        self.zero_employment_hh = np.zeros(pop.n_households, bool)
+        people_kernels.zero_employment_all(
+            pop.hh, self.able, pop.capacity, pop.channel, EMPLOYED_BY_CHANNEL, self.zero_employment_hh
+        )
         if income:
             self.update_income()
 
     def update_income(self) -> None:
-        """Each person's income, income per head of every household, and the monitoring-line flags."""
-        self.pop.income = outcomes.person_income(self)
-        farm = self.p.income.farm_income_yuan_per_household_month
-        self.income_per_head = outcomes.household_income_per_head(self.pop, self.pop.income, farm)
-        line = self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0
-        self.below_line_hh = self.income_per_head < line
+        """Each person's income, income per head of every household, and the
+        monitoring-line flags; and the month-end tally (``self.tally``) that
+        the month's row and costs read.  One pass over the households
+        (:func:`model.kernels.households.month_end`)."""
+        pop, inc = self.pop, self.p.income
+        # new arrays each month, as before: a reader may keep last month's
+        pop.income = np.empty(pop.n_people)
+        self.income_per_head = np.zeros(pop.n_households)
+        self.below_line_hh = np.empty(pop.n_households, bool)
+        table, channel_trade = outcomes.income_table(self)
+        sums = household_kernels.month_end(
+            pop.hh, pop.hh_size, pop.channel, pop.skill, pop.trade, pop.age, pop.weight, self.hh_weight,
+            self.able, self.zero_employment_hh, self.awaiting_clearance, pop.followed_up, table, channel_trade,
+            float(inc.transfer_yuan_per_person_month), float(inc.pension_yuan_per_month), float(inc.pension_age_years),
+            float(inc.farm_income_yuan_per_household_month),
+            self.p.levers.monitoring.monitoring_line_yuan_per_head_year / 12.0,
+            pop.income, self.income_per_head, self.below_line_hh,
+        )
+        self.tally = outcomes.MonthTally(*sums)
 
     def touch(self, people: np.ndarray) -> None:
         """Note people whose work or availability changed (their household flags are stale)."""
@@ -199,20 +218,20 @@ class EmploymentModel(mesa.Model):
     def refresh_touched(self) -> None:
         """Bring the zero-employment flags of touched households up to date."""
         if self._touched:
-            people = np.concatenate(self._touched)
+            people = np.concatenate(self._touched) if len(self._touched) > 1 else self._touched[0]
             self._touched = []
-            self.refresh_zero_employment(np.unique(self.pop.hh[people]))
+            self.refresh_zero_employment(people=people)
 
-    def refresh_zero_employment(self, households: np.ndarray) -> None:
-        """Recompute the zero-employment flag of a few households only."""
-        if len(households) == 0:
-            return
+    def refresh_zero_employment(self, households: np.ndarray | None = None, people: np.ndarray | None = None) -> None:
+        """Recompute the zero-employment flag of a few households only (given
+        as ``households``, or as ``people``: their households)."""
         pop = self.pop
-        people = pop.members_of(households)
-        owner = np.repeat(np.arange(len(households)), pop.hh_size[households])
-        able = np.bincount(owner, weights=self._available(people), minlength=len(households))
-        working = np.bincount(owner, weights=is_employed(pop.channel[people]), minlength=len(households))
-        self.zero_employment_hh[households] = (able > 0) & (working == 0)
+        if people is None:
+            people = pop.hh_start[np.asarray(households, np.int64)]
+        people_kernels.zero_employment_of(
+            np.asarray(people, np.int64), pop.hh, pop.hh_start, pop.hh_size, self.able, pop.capacity, pop.channel,
+            EMPLOYED_BY_CHANNEL, self.zero_employment_hh,
+        )
 
     def _months_since_year_0(self) -> int:
         start = _dt.date.fromisoformat(self.p.run.start + "-01")
@@ -239,12 +258,18 @@ class EmploymentModel(mesa.Model):
         return self._age0_order[i:j]
 
     def _people_month(self) -> None:
-        """Ageing, capacity decline, illness; tenure and unemployment spells."""
+        """Ageing, capacity decline, illness; tenure and unemployment spells.
+
+        Two passes over the people (:mod:`model.kernels.people`): ageing, and
+        at the end tenure, ability and spells; the second also finds the post
+        terms that are up and the trainees, for the rules that act on them
+        later this month.
+        """
         pop, p, rng = self.pop, self.p.population, self.rng
         turned_adult = self._crossing(p.working_age_min_years)
         gone_over_age = self._crossing(p.overage_age_years)
         exit_ = self._crossing(p.labour_exit_age_years)
-        pop.age += 1.0 / 12.0
+        ill = people_kernels.age_and_find_ill(pop.age, pop.ill, 1.0 / 12.0)
         shares = p.capacity_shares
         codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
         pop.capacity[turned_adult] = codes[rng.choice(4, len(turned_adult), p=[shares.full, shares.half, shares.weak, shares.none])]
@@ -260,19 +285,33 @@ class EmploymentModel(mesa.Model):
         decline = older[bernoulli_positions(len(older), p.capacity_decline_rate_per_year / 12.0, rng)]
         decline = decline[pop.capacity[decline] <= Capacity.HALF]
         pop.capacity[decline] += 1
-        # illness: onset among the able, recovery among the ill
+        # illness: onset among the able, recovery among the ill (those ill before and the new)
         sick = bernoulli_positions(pop.n_people, self.p.uncertainties.illness_rate, rng)
-        sick = sick[self._able()[sick]]
+        sick = sick[self._able(sick)]
         pop.ill[sick] = True
         self.touch(sick)
         self.market.release(sick[pop.channel[sick] != Channel.NONE])
-        ill = np.flatnonzero(pop.ill)
+        ill = np.concatenate([ill, sick])
         recovered = ill[rng.random(len(ill)) < self.p.labour_market.illness_recovery_rate]
         pop.ill[recovered] = False
         self.touch(recovered)
-        pop.tenure += is_employed(pop.channel)  # adding a mask beats a masked +=
-        self.able = self._able()
-        pop.unemployed_months += self.able & (pop.channel == Channel.NONE)
+        self._post_terms_due, self._trainees = people_kernels.spells_and_ability(
+            pop.capacity, pop.ill, pop.age, pop.channel, pop.tenure, pop.unemployed_months, self.able,
+            EMPLOYED_BY_CHANNEL, ON_POST_BY_CHANNEL, p.working_age_min_years, p.labour_exit_age_years,
+            self.p.levers.public_posts.max_term_months,
+        )
+
+    def _selections(self) -> tuple[np.ndarray, ...]:
+        """The month's selections, in one pass after training's completions
+        (:func:`model.kernels.people.selections`): short-course pool,
+        training pool (and ``in_training_pool``), who may search, graduates
+        who may be referred, the cohort whose placement is measured."""
+        pop, t, b = self.pop, self.p.levers.training, self.p.behaviour.training
+        return people_kernels.selections(
+            self.able, pop.channel, pop.capacity, pop.age, pop.skill, pop.graduated_month, self.in_training_pool,
+            ON_POST_BY_CHANNEL, self.month, float(self.p.population.overage_age_years), float(t.age_min),
+            float(t.age_max), b.placement_window_months, b.placement_measured_after_months,
+        )
 
     def step(self) -> None:
         """Advance one month."""
@@ -280,15 +319,14 @@ class EmploymentModel(mesa.Model):
         self.market.update_capacity()
         parks.grow(self)
         self.market.separate()
-        public_posts.expire_terms(self)
-        training.progress(self)
-        training.short_courses(self)
-        self.training_pool = training.eligible_pool(self)
-        self.in_training_pool = np.zeros(self.pop.n_people, bool)
-        self.in_training_pool[self.training_pool] = True
+        public_posts.expire_terms(self, self._post_terms_due)  # found by _people_month's pass
+        training.progress(self, self._trainees)
+        short_pool, self.training_pool, may_search, graduates, cohort = self._selections()
+        training.measure_placement(self, cohort)
+        training.short_courses(self, short_pool)
 
-        seekers = self.market.seekers(self.able)
-        self.market.match(training.referrals(self), rounds=1, directed=True)
+        seekers = self.market.seekers(self.able, may_search)
+        self.market.match(training.referrals(self, graduates), rounds=1, directed=True)
         self.market.match(seekers, rounds=self.p.labour_market.search_rounds_per_month)
         export.recruit(self, seekers)
         self.market.find_migrant_work(seekers)

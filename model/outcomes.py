@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -107,9 +108,10 @@ class Ledger:
         return out
 
 
-def person_income(model) -> np.ndarray:
-    """Monthly income of each person: wage, post pay, allowance, pension, transfer."""
-    p, pop = model.p, model.pop
+def income_table(model) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly pay by (certified in the job's trade, channel), and the trade
+    of each channel's jobs (-1 where a certificate earns no premium)."""
+    p = model.p
     growth = (1.0 + p.uncertainties.wage_growth) ** (model.month / 12.0)
     lm, t = p.labour_market, p.levers.training
     by_channel = np.zeros(len(Channel))
@@ -118,15 +120,24 @@ def person_income(model) -> np.ndarray:
     by_channel[Channel.SELF_EMPLOYED] = lm.self_employed_income_yuan_per_month * growth
     by_channel[list(POST_CHANNELS)] = p.levers.public_posts.monthly_pay_yuan
     by_channel[Channel.TRAINING] = t.daily_allowance_yuan * p.behaviour.training.training_days_per_month
-    # one lookup on (channel, certified in the job's trade): firms pay a premium
-    # for a certificate in their own trade
+    # firms pay a premium for a certificate in their own trade
     table = np.stack([by_channel, by_channel])
     table[1, SECTOR_CHANNELS] *= 1.0 + lm.certified_wage_premium
     channel_trade = np.full(len(Channel), -1)
     channel_trade[SECTOR_CHANNELS] = model.market.sector_trade
+    return table, channel_trade
+
+
+def person_income(model) -> np.ndarray:
+    """Monthly income of each person: wage, post pay, allowance, pension, transfer.
+
+    The model computes it in its month-end pass
+    (:func:`model.kernels.households.month_end`); this is the same rule in numpy.
+    """
+    pop, inc = model.pop, model.p.income
+    table, channel_trade = income_table(model)
     certified = (pop.skill == Skill.CERTIFIED) & (channel_trade[pop.channel] == pop.trade)
     income = table.ravel()[certified * len(Channel) + pop.channel]
-    inc = p.income
     income += inc.transfer_yuan_per_person_month
     income += inc.pension_yuan_per_month * (pop.age >= inc.pension_age_years)
     return income
@@ -147,17 +158,31 @@ def columns() -> tuple[str, ...]:
     )
 
 
+@dataclass
+class MonthTally:
+    """Weighted sums of the month's end (full-scale equivalents), from the
+    month-end pass (:func:`model.kernels.households.month_end`)."""
+
+    by_channel: np.ndarray  # people by channel
+    able: float  # people able to work
+    followed_export: float  # export workers with follow-up
+    zero: float  # zero-employment households
+    queue: float  # of them, awaiting clearance
+    below_line: float  # households under the monitoring line
+    income_per_head: float  # sum of household income per head (weighted)
+    households: float  # household weight
+    zero_sampled: int  # zero-employment households in the sample
+
+
 def record(model) -> dict[str, float]:
-    """The month's row of the time series."""
-    pop = model.pop
-    w = pop.weight
-    hh_w = model.hh_weight
-    counts = np.bincount(pop.channel, weights=w, minlength=len(Channel))
+    """The month's row of the time series (from the month-end tally, ``model.tally``)."""
+    tally: MonthTally = model.tally
+    counts = tally.by_channel
     row: dict[str, float] = {"month": model.month, "date": model.date_label()}
     for name, ch in CHANNEL_COLUMNS.items():
         row[name] = float(counts[ch])
     employed = float(counts[is_employed(np.arange(len(Channel)))].sum())
-    able = float(w @ model.able)
+    able = float(tally.able)
     row["employed"] = employed
     row["market_employed"] = float(counts[is_market_work(np.arange(len(Channel)))].sum())
     row["able_to_work"] = able
@@ -165,11 +190,11 @@ def record(model) -> dict[str, float]:
     row["on_public_posts"] = float(counts[list(POST_CHANNELS)].sum())
     row["post_share_of_employed"] = row["on_public_posts"] / employed if employed else math.nan
     row["migrant_and_export"] = row["migrant"] + row["exported"]
-    row["zero_employment_households"] = float(hh_w @ model.zero_employment_hh)
-    row["zero_employment_households_sampled"] = int(model.zero_employment_hh.sum())
-    row["clearing_queue"] = float(hh_w @ (model.zero_employment_hh & model.awaiting_clearance))
-    row["households_below_monitoring_line"] = float(hh_w @ model.below_line_hh)
-    row["mean_income_per_head_yuan"] = float(hh_w @ model.income_per_head / hh_w.sum())
+    row["zero_employment_households"] = float(tally.zero)
+    row["zero_employment_households_sampled"] = int(tally.zero_sampled)
+    row["clearing_queue"] = float(tally.queue)
+    row["households_below_monitoring_line"] = float(tally.below_line)
+    row["mean_income_per_head_yuan"] = float(tally.income_per_head / tally.households)
     costs = model.ledger.close()
     row.update(costs)
     row["fiscal_cost_yuan"] = float(sum(costs.values()))

@@ -102,6 +102,13 @@ def _table(channels) -> np.ndarray:
 _EMPLOYED = _table(EMPLOYMENT_CHANNELS)
 _ON_POST = _table(POST_CHANNELS)
 _MARKET = _EMPLOYED & ~_ON_POST  # firms, export, migrant work, self-employment
+EMPLOYED_BY_CHANNEL = _EMPLOYED
+"""``EMPLOYED_BY_CHANNEL[channel]``: that channel is employment (for the kernels)."""
+ON_POST_BY_CHANNEL = _ON_POST
+"""``ON_POST_BY_CHANNEL[channel]``: that channel is a public post (for the kernels)."""
+COUNTY_POSTS = (Channel.AGENCY_POST, Channel.CLEARING_POST)
+"""Posts held by counties; the other posts are held by villages (:mod:`model.policies.public_posts`)."""
+COUNTY_POST_BY_CHANNEL = _table(COUNTY_POSTS)
 
 
 def is_employed(channel: np.ndarray) -> np.ndarray:
@@ -194,14 +201,10 @@ class Population:
     def employed(self) -> np.ndarray:
         return is_employed(self.channel)
 
-    def able(self, working_age_min: float, exit_age: float) -> np.ndarray:
-        """Able to work: working age, some labour capacity, not ill."""
-        return (
-            (self.capacity < Capacity.NONE)
-            & ~self.ill
-            & (self.age >= working_age_min)
-            & (self.age < exit_age)
-        )
+    def able(self, working_age_min: float, exit_age: float, people: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Able to work: working age, some labour capacity, not ill (of everyone, or of ``people``)."""
+        age = self.age[people]
+        return (self.capacity[people] < Capacity.NONE) & ~self.ill[people] & (age >= working_age_min) & (age < exit_age)
 
     def members_of(self, households: np.ndarray) -> np.ndarray:
         """Indices of the members of ``households`` (in household order)."""

@@ -107,7 +107,7 @@ def recruit(model, seekers: np.ndarray) -> None:
 
 
 def follow_up_cost(model) -> None:
-    pop = model.pop
-    followed = (pop.channel == Channel.EXPORT) & pop.followed_up
-    cost = float(pop.weight[followed].sum()) * model.p.behaviour.export.follow_up_cost_yuan_per_worker_month
-    model.ledger.add("export", cost)
+    """The month's follow-up of export workers (counted by the month-end pass,
+    :meth:`~model.model.EmploymentModel.update_income`)."""
+    cost = model.tally.followed_export * model.p.behaviour.export.follow_up_cost_yuan_per_worker_month
+    model.ledger.add("export", float(cost))

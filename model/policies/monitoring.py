@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..population import Capacity, Channel
+from ..kernels import households as household_kernels
 from . import public_posts, training
 
 
@@ -69,23 +69,23 @@ def detect(model) -> None:
     )
 
 
-def _one_member(model, people: np.ndarray, strongest: bool) -> np.ndarray:
-    """One of ``people`` per household: the strongest (or weakest) by capacity,
-    at random among equals."""
-    if len(people) == 0:
-        return people
+def _one_member(model, households: np.ndarray, strongest: bool, skip_over_age: bool = False) -> np.ndarray:
+    """One able, idle member of each of ``households`` (if it has one): the
+    strongest (or weakest) by capacity, at random among equals; over-age
+    members left out with ``skip_over_age`` (:func:`model.kernels.households.one_idle_member`)."""
     pop = model.pop
-    cap = pop.capacity[people].astype(np.int64)
-    key = cap if strongest else -cap
-    order = np.lexsort((model.rng.random(len(people)), key, pop.hh[people]))
-    people = people[order]
-    first = np.r_[True, pop.hh[people][1:] != pop.hh[people][:-1]]
-    return people[first]
+    households = np.asarray(households, np.int64)
+    return household_kernels.one_idle_member(
+        households, pop.hh_start, pop.hh_size, model.able, pop.channel, pop.capacity, skip_over_age, strongest,
+        model.rng.random(len(households)),
+    )
 
 
 def _idle_members(model, households: np.ndarray) -> np.ndarray:
-    members = model.pop.members_of(households)
-    return members[model.able[members] & (model.pop.channel[members] == Channel.NONE)]
+    """The able, idle members of ``households``."""
+    pop = model.pop
+    households = np.asarray(households, np.int64)
+    return household_kernels.idle_members(households, pop.hh_start, pop.hh_size, model.able, pop.channel)
 
 
 def clearing_candidates(model, households: np.ndarray) -> np.ndarray:
@@ -95,11 +95,9 @@ def clearing_candidates(model, households: np.ndarray) -> np.ndarray:
     zero-employment definition (not over-age); ``any_idle_member``: any idle
     member able to work at all, the weakest first (over-age labour included).
     """
-    idle = _idle_members(model, households)
     if model.p.levers.public_posts.clearing_post_member == "able_member":
-        idle = idle[model.pop.capacity[idle] != Capacity.OVER_AGE]
-        return _one_member(model, idle, strongest=True)
-    return _one_member(model, idle, strongest=False)
+        return _one_member(model, households, strongest=True, skip_over_age=True)
+    return _one_member(model, households, strongest=False)
 
 
 def _cleared(model, households: np.ndarray) -> np.ndarray:
@@ -151,7 +149,7 @@ def push_jobs(model, households: np.ndarray, zero: np.ndarray) -> np.ndarray:
     """Job-information push: a priority application for each household's
     strongest idle member; returns the zero-employment households it cleared."""
     pop = model.pop
-    pushed = _one_member(model, _idle_members(model, households), strongest=True)
+    pushed = _one_member(model, households, strongest=True)
     pop.priority[pushed] = True
     model.pushed_member[pop.hh[pushed]] = pushed
     model.market.match(pushed, rounds=1)

@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import lookup, sample_per_group
-from ..population import POST_CHANNELS, Capacity, Channel
+from ..arrays import lookup
+from ..kernels import posts as posts_kernels
+from ..population import COUNTY_POSTS, POST_CHANNELS, Capacity, Channel
 
 WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
 MAINTENANCE_FIRST = (Capacity.WEAK, Capacity.OVER_AGE)
-COUNTY_POSTS = (Channel.AGENCY_POST, Channel.CLEARING_POST)
+_WEAK = lookup(np.arange(len(Capacity)), WEAK_LABOUR, len(Capacity))
 REGULAR_POSTS = (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST)
 CLEARING_ORDER = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.CLEARING_POST)
 
@@ -79,10 +80,14 @@ def post_holders(model) -> np.ndarray:
 
 
 def vacancies(model, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None) -> np.ndarray:
-    """Vacant posts of one kind per village (or county); ``holders`` from :func:`post_holders`."""
-    holders = post_holders(model) if holders is None else holders
-    mine = holders[model.pop.channel[holders] == channel]
-    held = np.bincount(holder_place(model, channel)[mine], minlength=len(quota))
+    """Vacant posts of one kind per village (or county): counted from
+    ``holders`` (from :func:`post_holders`), or by default from the market's
+    count of posts held (:meth:`~model.labour_market.LabourMarket.posts_held`)."""
+    if holders is None:
+        held = model.market.posts_held()[channel, : len(quota)]
+    else:
+        mine = holders[model.pop.channel[holders] == channel]
+        held = np.bincount(holder_place(model, channel)[mine], minlength=len(quota))
     return np.maximum(0, quota - held)
 
 
@@ -110,16 +115,12 @@ def priority_tier(model, people: np.ndarray, channel: Channel) -> np.ndarray:
 
 
 def candidates(model) -> np.ndarray:
-    """Idle able people who qualify for a regular post."""
+    """Idle able people who qualify for a regular post (one pass, :func:`model.kernels.posts.candidates`)."""
     pop = model.pop
-    pp = model.p.levers.public_posts
-    idle = np.flatnonzero(model.able & (pop.channel == Channel.NONE))
-    need = (
-        model.zero_employment_hh[pop.hh[idle]]
-        | lookup(pop.capacity[idle], WEAK_LABOUR, len(Capacity))
-        | (pop.unemployed_months[idle] >= pp.eligibility_unemployed_months)
+    return posts_kernels.candidates(
+        pop.channel, model.able, pop.capacity, pop.unemployed_months, pop.hh, model.zero_employment_hh, _WEAK,
+        model.p.levers.public_posts.eligibility_unemployed_months,
     )
-    return idle[need]
 
 
 def assign(
@@ -127,20 +128,17 @@ def assign(
     ordered: bool = True,
 ) -> np.ndarray:
     """Fill vacant posts of one kind from ``people``: in priority order, or
-    (``ordered=False``) at random among them."""
+    (``ordered=False``) at random among them (:func:`vacancies` for ``holders``)."""
     vac = vacancies(model, channel, quota, holders)
-    people = people[vac[holder_place(model, channel)[people]] > 0]
+    where = holder_place(model, channel)
+    people = people[vac[where[people]] > 0]
     if len(people) == 0:
         return people
-    place = holder_place(model, channel)[people]
+    place = where[people]
     tier = priority_tier(model, people, channel) if ordered else np.zeros(len(people), np.int64)
-    chosen = []
-    for t in np.unique(tier):  # tier by tier; at random within a tier
-        mine = np.flatnonzero(tier == t)
-        take = mine[sample_per_group(place[mine], vac, model.rng)]
-        vac = vac - np.bincount(place[take], minlength=len(vac))
-        chosen.append(people[take])
-    chosen = np.concatenate(chosen)
+    n_uniforms = min(len(people), int(vac.sum()))
+    take = posts_kernels.take_per_place(place, tier, vac, int(tier.max()) + 1, model.rng.random(n_uniforms))
+    chosen = people[take]
     model.market.start_work(chosen, channel)
     if model.month == 0 and len(chosen):
         # posts filled in the first month stand for posts already held in Jan
@@ -150,20 +148,23 @@ def assign(
     return chosen
 
 
-def expire_terms(model) -> None:
-    holders = post_holders(model)
-    model.market.release(holders[model.pop.tenure[holders] >= model.p.levers.public_posts.max_term_months])
+def expire_terms(model, due: np.ndarray | None = None) -> None:
+    """Holders whose term is up leave their post (``due``: those holders, if
+    the model's pass has found them this month)."""
+    if due is None:
+        holders = post_holders(model)
+        due = holders[model.pop.tenure[holders] >= model.p.levers.public_posts.max_term_months]
+    model.market.release(due)
 
 
 def fill(model) -> np.ndarray:
     """Villages and counties fill their vacant regular posts; returns who got one."""
     q = quotas(model)
     people = candidates(model)
-    holders = post_holders(model)  # posts of one kind do not change while another is filled
     placed = []
     for channel in REGULAR_POSTS:
         people = people[model.pop.channel[people] == Channel.NONE]
-        placed.append(assign(model, people, channel, q[channel], holders))
+        placed.append(assign(model, people, channel, q[channel]))
     return np.concatenate(placed)
 
 
@@ -171,14 +172,15 @@ def place_for_clearing(model, people: np.ndarray) -> np.ndarray:
     """Put ``people`` (one per household being cleared) on any free post:
     village, maintenance and agency posts first, then clearing posts."""
     q = quotas(model)
-    holders = post_holders(model)
     placed = []
     for channel in CLEARING_ORDER:
         people = people[model.pop.channel[people] == Channel.NONE]
-        placed.append(assign(model, people, channel, q[channel], holders, ordered=False))
+        placed.append(assign(model, people, channel, q[channel], ordered=False))
     return np.concatenate(placed)
 
 
 def pay(model) -> None:
-    holders = post_holders(model)
-    model.ledger.add("public_posts", float(model.pop.weight[holders].sum()) * model.p.levers.public_posts.monthly_pay_yuan)
+    """Pay the month's post holders (counted by the month-end pass,
+    :meth:`~model.model.EmploymentModel.update_income`)."""
+    held = model.tally.by_channel[list(POST_CHANNELS)].sum()
+    model.ledger.add("public_posts", float(held) * model.p.levers.public_posts.monthly_pay_yuan)

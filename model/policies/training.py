@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
+from ..kernels import people as people_kernels
 from ..population import Capacity, Channel, Skill, is_market_work
 from ..schema import SECTORS, TRADES
 
@@ -101,8 +102,8 @@ def eligible_pool(model) -> np.ndarray:
 def free_seats(model) -> np.ndarray:
     """Free seats of each institution now (its seats less its trainees)."""
     pop = model.pop
-    trainees = pop.institution[pop.channel == Channel.TRAINING]
-    held = np.bincount(trainees, minlength=len(model.institutions))
+    training_now = int(Channel.TRAINING)
+    held = people_kernels.count_in_channel_by(pop.channel, training_now, pop.institution, len(model.institutions))
     return np.maximum(0, model.training_seats - held)
 
 
@@ -179,11 +180,16 @@ def _ordering_firms(model, trade: int, county: int) -> np.ndarray:
     return np.flatnonzero(ok)
 
 
-def progress(model) -> None:
-    """Dropouts, completions, ordered hires, referrals and the month's costs."""
+def progress(model, trainees: np.ndarray | None = None) -> None:
+    """Dropouts, completions, ordered hires and the month's costs.
+
+    ``trainees``: everyone in training, if the model's pass has found them
+    this month.  Placement is measured after (:func:`measure_placement`).
+    """
     p, pop, rng = model.p, model.pop, model.rng
     t, b = p.levers.training, p.behaviour.training
-    trainees = np.flatnonzero(pop.channel == Channel.TRAINING)
+    if trainees is None:
+        trainees = np.flatnonzero(pop.channel == Channel.TRAINING)
     w = pop.weight
     model.ledger.add("training", float(w[trainees].sum()) * t.daily_allowance_yuan * b.training_days_per_month)
     if t.fee_waiver:
@@ -210,25 +216,34 @@ def progress(model) -> None:
         take = first_k_per_group(firm, rng.random(len(firm)), vac)
         model.market.hire(ordered[take], firm[take])
     pop.ordered_firm[done] = -1
-    _measure_placement(model)
 
 
-def referrals(model) -> np.ndarray:
-    """Graduates the institutions refer to employers in their trade this month."""
+def referrals(model, idle: np.ndarray | None = None) -> np.ndarray:
+    """Graduates the institutions refer to employers in their trade this month.
+
+    ``idle``: the graduates in their placement window who are idle and able,
+    if the model's selection pass has found them.
+    """
     p, pop = model.p, model.pop
-    window = p.behaviour.training.placement_window_months
-    recent = (model.month - pop.graduated_month) <= window
-    idle = np.flatnonzero(recent & (pop.channel == Channel.NONE) & model.able)
+    if idle is None:
+        window = p.behaviour.training.placement_window_months
+        recent = (model.month - pop.graduated_month) <= window
+        idle = np.flatnonzero(recent & (pop.channel == Channel.NONE) & model.able)
     referred = idle[model.rng.random(len(idle)) < placement_effort(p)]
     pop.priority[referred] = True
     return referred
 
 
-def _measure_placement(model) -> None:
-    """Placement = in market work (not a public post) some months after completion."""
+def measure_placement(model, cohort: np.ndarray | None = None) -> None:
+    """Placement = in market work (not a public post) some months after completion.
+
+    Measured after the month's completions and ordered hires; ``cohort``:
+    the graduates of ``placement_measured_after_months`` ago, if already found.
+    """
     p, pop = model.p, model.pop
     lag = p.behaviour.training.placement_measured_after_months
-    cohort = np.flatnonzero(pop.graduated_month == model.month - lag)
+    if cohort is None:
+        cohort = np.flatnonzero(pop.graduated_month == model.month - lag)
     if len(cohort) == 0:
         return
     placed = is_market_work(pop.channel[cohort])
@@ -248,13 +263,18 @@ def seats_held(model, institution_share: float) -> int:
     return int(stochastic_round(expected, model.rng))
 
 
-def short_courses(model) -> None:
-    """Short practical courses lift unskilled working-age adults to basic skill."""
+def short_courses(model, pool: np.ndarray | None = None) -> None:
+    """Short practical courses lift unskilled working-age adults to basic skill.
+
+    ``pool``: the able unskilled under ``overage_age_years``, if the model's
+    selection pass has found them.
+    """
     p, pop, rng = model.p, model.pop, model.rng
     places = int(stochastic_round(p.levers.training.short_course_places_per_year * model.scale / 12.0, rng))
     if places == 0:
         return
-    pool = np.flatnonzero(model.able & (pop.skill == Skill.UNSKILLED) & (pop.age < p.population.overage_age_years))
+    if pool is None:
+        pool = np.flatnonzero(model.able & (pop.skill == Skill.UNSKILLED) & (pop.age < p.population.overage_age_years))
     chosen = rng.choice(pool, size=min(places, len(pool)), replace=False) if len(pool) else pool
     pop.skill[chosen] = Skill.BASIC
     model.ledger.add("training", float(pop.weight[chosen].sum()) * p.behaviour.training.short_course_cost_yuan)

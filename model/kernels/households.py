@@ -1,0 +1,122 @@
+"""Kernels over households: the month-end pass and choosing members.
+
+People are contiguous by household (``hh_start``, ``hh_size``), so a loop
+over households and their members reads the person arrays in order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+IDLE, EXPORT = 0, 8  # model.population.Channel
+OVER_AGE = 3  # model.population.Capacity
+CERTIFIED = 2  # model.population.Skill
+
+
+@njit(cache=True)
+def month_end(
+    hh, hh_size, channel, skill, trade, age, weight, hh_weight, able, zero, awaiting, followed_up,
+    income_table, channel_trade, transfer, pension, pension_age, farm_income, line,
+    income, income_per_head, below_line,
+):
+    """Incomes and the month's weighted tallies, in one pass.
+
+    Writes each person's income (:func:`model.outcomes.person_income`: the
+    channel's pay, with the certified premium in the job's own trade, plus
+    transfer and pension), each household's income per head
+    (:func:`model.outcomes.household_income_per_head`) and whether it is
+    under the monitoring ``line``.  Returns the sums that the month's row
+    (:func:`model.outcomes.record`) and the month's costs need: weighted
+    people by channel, weighted able people, weighted followed-up export
+    workers, and weighted households at zero employment, at zero and
+    awaiting clearance, under the line, the weighted sum of income per head,
+    the total household weight and the unweighted count at zero.
+    """
+    # four interleaved partial sums break the chains of dependent additions
+    by_channel = np.zeros((4, income_table.shape[1]), np.float64)
+    able_w = np.zeros(4)
+    followed_w = 0.0
+    for i in range(len(channel)):  # people, in household order; branch-free
+        ch = np.uint8(channel[i])  # unsigned: table look-ups need no wraparound test
+        certified = (skill[i] == CERTIFIED) & (channel_trade[ch] == trade[i])
+        x = income_table[np.uint8(certified), ch] + transfer
+        x += pension * (age[i] >= pension_age)
+        income[i] = x
+        w = weight[i]
+        lane = np.uint64(i & 3)
+        by_channel[lane, ch] += w
+        able_w[lane] += w * able[i]
+        if ch == EXPORT:  # rare
+            followed_w += w * followed_up[i]
+        income_per_head[np.uint64(hh[i])] += x  # the household's total, for now
+    zero_w = queue_w = below_w = income_w = hh_w = 0.0
+    zero_n = 0
+    for h in range(len(hh_size)):
+        per_head = (income_per_head[h] + farm_income) / hh_size[h]
+        income_per_head[h] = per_head
+        below = per_head < line
+        below_line[h] = below
+        hw = hh_weight[h]
+        hh_w += hw
+        income_w += hw * per_head
+        zero_w += hw * zero[h]
+        zero_n += zero[h]
+        queue_w += hw * (zero[h] & awaiting[h])
+        below_w += hw * below
+    return by_channel.sum(axis=0), able_w.sum(), followed_w, zero_w, queue_w, below_w, income_w, hh_w, zero_n
+
+
+@njit(cache=True)
+def idle_members(households, hh_start, hh_size, able, channel):
+    """The able, idle members of ``households`` (``monitoring._idle_members``)."""
+    n = 0
+    for h in households:
+        n += hh_size[h]
+    out = np.empty(n, np.int64)
+    n = 0
+    for h in households:
+        for i in range(hh_start[h], hh_start[h] + hh_size[h]):
+            if able[i] and channel[i] == IDLE:
+                out[n] = i
+                n += 1
+    return out[:n]
+
+
+@njit(cache=True)
+def one_idle_member(households, hh_start, hh_size, able, channel, capacity, skip_over_age, strongest, u):
+    """One able, idle member per household (``monitoring._one_member``): the
+    strongest by capacity (or the weakest), at random among equals (``u[k]``
+    picks among household ``k``'s equals).  ``skip_over_age`` leaves over-age
+    members out.  Households with no such member are skipped.
+    """
+    out = np.empty(len(households), np.int64)
+    n = 0
+    for k in range(len(households)):
+        h = households[k]
+        a, b = hh_start[h], hh_start[h] + hh_size[h]
+        best = 0
+        ties = 0
+        for i in range(a, b):
+            if not able[i] or channel[i] != IDLE or (skip_over_age and capacity[i] == OVER_AGE):
+                continue
+            key = np.int64(capacity[i]) if strongest else -np.int64(capacity[i])
+            if ties == 0 or key < best:
+                best = key
+                ties = 1
+            elif key == best:
+                ties += 1
+        if ties == 0:
+            continue
+        pick = min(np.int64(u[k] * ties), ties - 1)
+        for i in range(a, b):
+            if not able[i] or channel[i] != IDLE or (skip_over_age and capacity[i] == OVER_AGE):
+                continue
+            key = np.int64(capacity[i]) if strongest else -np.int64(capacity[i])
+            if key == best:
+                if pick == 0:
+                    out[n] = i
+                    n += 1
+                    break
+                pick -= 1
+    return out[:n]

@@ -1,0 +1,190 @@
+"""Kernels of the matching rule (:meth:`model.labour_market.LabourMarket.match`).
+
+One round is two kernels.  :func:`application_rows` weighs, for each seeker,
+the pools it may apply to (``vacancies x exp(-distance/commute_scale)`` over
+the pools within reach that admit its capacity and skill, as
+``LabourMarket.base`` and ``pattern_elig`` hold them).  Seekers who see the
+same pools with the same weights share a row, computed once, sparse over the
+pools their village reaches.  :func:`apply_and_take` then sends each seeker
+with a positive row to a firm and lets each firm take its best applicants up
+to its vacancies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+BASIC = 1  # Skill.BASIC: a certificate outside its trade counts as basic skill
+
+
+@njit(cache=True)
+def application_rows(
+    seekers, capacity, skill, trade, village, group_pattern, n_skills, n_trades, directed,
+    vp_start, vp_pool, vp_base, pattern_elig, pool_trade, pool_vac,
+):
+    """Each seeker's row of pool weights (``LabourMarket.match``, the choice of pool).
+
+    Returns ``(row, row_start, row_pool, row_cum)``: ``row[k]`` is seeker
+    ``k``'s row (-1 when no pool it may apply to has a vacancy); row ``r``
+    holds pools ``row_pool[row_start[r]:row_start[r + 1]]`` with cumulative
+    weights ``row_cum`` (the last is the row's total).  ``directed`` keeps
+    only pools in the seeker's trade (institution referrals).
+    """
+    n = len(seekers)
+    n_villages = len(vp_start) - 1
+    n_kinds = pattern_elig.shape[0] * (n_trades if directed else 1)
+    row_of_key = np.full(n_kinds * n_villages, -1, np.int64)
+    key_of_row = np.empty(min(n, n_kinds * n_villages), np.int64)
+    row = np.empty(n, np.int64)
+    n_rows = 0
+    for k in range(n):
+        s = seekers[k]
+        kind = group_pattern[np.int64(capacity[s]) * n_skills + skill[s]]
+        if directed:
+            kind = kind * n_trades + trade[s]
+        key = kind * n_villages + village[s]
+        r = row_of_key[key]
+        if r < 0:
+            r = n_rows
+            row_of_key[key] = r
+            key_of_row[r] = key
+            n_rows += 1
+        row[k] = r
+    width = 0
+    for v in range(n_villages):
+        width = max(width, vp_start[v + 1] - vp_start[v])
+    row_start = np.zeros(n_rows + 1, np.int64)
+    row_pool = np.empty(n_rows * width, np.int64)
+    row_cum = np.empty(n_rows * width, np.float64)
+    m = 0
+    for r in range(n_rows):
+        kind, v = key_of_row[r] // n_villages, key_of_row[r] % n_villages
+        pattern = kind // n_trades if directed else kind
+        cum = 0.0
+        for j in range(vp_start[v], vp_start[v + 1]):
+            pool = vp_pool[j]
+            if directed and pool_trade[pool] != kind % n_trades:
+                continue
+            w = vp_base[j] * pool_vac[pool] * pattern_elig[pattern, pool]
+            if w > 0:
+                cum += w
+                row_pool[m] = pool
+                row_cum[m] = cum
+                m += 1
+        row_start[r + 1] = m
+    for k in range(n):
+        if row_start[row[k] + 1] == row_start[row[k]]:
+            row[k] = -1
+    return row, row_start, row_pool[:m], row_cum[:m]
+
+
+@njit(cache=True)
+def apply_and_take(
+    seekers, row, row_start, row_pool, row_cum, u,
+    pool_vac, firm_order, pool_first, vac, firm_sector, sector_trade, sector_age_max,
+    skill, trade, priority, age, trade_match_bonus, priority_bonus, score_noise,
+):
+    """Applications and each firm's choice (``LabourMarket.match``).
+
+    ``seekers`` are those with a row (``row[k] >= 0``), ``u[k]`` two
+    uniforms each.  ``u[k, 0]`` picks a pool with probability proportional
+    to its weight and, through where it falls within that pool's share, a
+    firm of the pool in proportion to its vacancies (one draw of the two-step
+    choice: P(firm) = P(pool) x vacancies / pool vacancies).  ``u[k, 1]`` is
+    the score noise.  A firm rejects applicants over its sector's age limit
+    and takes the best-scoring of the rest, up to its vacancies.  Returns
+    the positions (into ``seekers``) of those taken and their firms.
+    """
+    n = len(seekers)
+    n_firms = len(vac)
+    # cumulative vacancies of the firms, in pool order
+    firm_cum = np.empty(len(firm_order), np.float64)
+    c = 0.0
+    for j in range(len(firm_order)):
+        c += vac[firm_order[j]]
+        firm_cum[j] = c
+    pool_before = np.zeros(len(pool_first), np.float64)
+    for p in range(len(pool_first) - 1):
+        if pool_first[p] > 0:
+            pool_before[p] = firm_cum[pool_first[p] - 1]
+    app_firm = np.empty(n, np.int64)
+    app_score = np.empty(n, np.float64)
+    applicants = np.zeros(n_firms, np.int64)
+    for k in range(n):
+        r = row[k]
+        lo, hi = row_start[r], row_start[r + 1] - 1
+        t = u[k, 0] * row_cum[hi]
+        while lo < hi:  # first pool whose cumulative weight exceeds t
+            mid = (lo + hi) // 2
+            if row_cum[mid] > t:
+                hi = mid
+            else:
+                lo = mid + 1
+        pool = row_pool[lo]
+        before = row_cum[lo - 1] if lo > row_start[r] else 0.0
+        frac = (t - before) / (row_cum[lo] - before)
+        frac = min(max(frac, 0.0), 1.0)
+        x = pool_before[pool] + frac * pool_vac[pool]
+        a, b = pool_first[pool], pool_first[pool + 1] - 1
+        while a < b:  # first firm of the pool whose cumulative vacancies exceed x
+            mid = (a + b) // 2
+            if firm_cum[mid] > x:
+                b = mid
+            else:
+                a = mid + 1
+        while vac[firm_order[a]] <= 0 and a > pool_first[pool]:  # x rounded onto the pool's end
+            a -= 1
+        f = firm_order[a]
+        s = seekers[k]
+        sec = firm_sector[f]
+        if age[s] > sector_age_max[sec]:
+            app_firm[k] = -1
+            continue
+        in_trade = trade[s] == sector_trade[sec]
+        eff = skill[s] if in_trade else min(skill[s], BASIC)
+        app_firm[k] = f
+        app_score[k] = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[k, 1]
+        applicants[f] += 1
+    # each firm keeps its best applicants so far, up to its vacancies
+    slot_start = np.zeros(n_firms + 1, np.int64)
+    for f in range(n_firms):
+        slot_start[f + 1] = slot_start[f] + min(max(vac[f], 0), applicants[f])
+    slot = np.empty(slot_start[n_firms], np.int64)
+    slot_score = np.empty(slot_start[n_firms], np.float64)
+    held = np.zeros(n_firms, np.int64)
+    worst = np.zeros(n_firms, np.int64)  # slot of the firm's lowest score, once full
+    for k in range(n):
+        f = app_firm[k]
+        if f < 0:
+            continue
+        score = app_score[k]
+        base = slot_start[f]
+        k_f = slot_start[f + 1] - base
+        if held[f] < k_f:
+            slot[base + held[f]] = k
+            slot_score[base + held[f]] = score
+            held[f] += 1
+            if held[f] == k_f:
+                w = base
+                for j in range(base + 1, base + k_f):
+                    if slot_score[j] < slot_score[w]:
+                        w = j
+                worst[f] = w
+        elif score > slot_score[worst[f]]:
+            w = worst[f]
+            slot[w] = k
+            slot_score[w] = score
+            for j in range(base, base + k_f):
+                if slot_score[j] < slot_score[w]:
+                    w = j
+            worst[f] = w
+    taken = np.empty(slot_start[n_firms], np.int64)
+    taken_firm = np.empty(slot_start[n_firms], np.int64)
+    m = 0
+    for f in range(n_firms):
+        for j in range(slot_start[f], slot_start[f] + held[f]):
+            taken[m] = slot[j]
+            taken_firm[m] = f
+            m += 1
+    return taken[:m], taken_firm[:m]
