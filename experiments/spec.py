@@ -46,6 +46,8 @@ RESERVED_COLUMNS = ("point", "replication", "seed", "status", "error", "duration
 _MODEL_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 #: A spec's name is a plain folder name: no separators, no leading dot.
 _NAME = re.compile(r"^[^\W_][\w.\-]{0,99}$")
+#: Largest magnitude of a parameter's 'min' or 'max' (so that a range has a finite width).
+MAX_BOUND = 1e15
 #: Largest seed (a signed 64-bit Parquet integer).
 MAX_SEED = 2**63 - 1
 #: Memory a planned run costs the driver (its design row, its task item), and
@@ -93,6 +95,8 @@ class ParameterSpec(_Strict):
                 raise ValueError(f"a {self.type} parameter needs both 'min' and 'max'")
             if not self.min < self.max:
                 raise ValueError(f"'min' ({self.min}) must be below 'max' ({self.max})")
+            if max(abs(self.min), abs(self.max)) > MAX_BOUND:  # keeps max - min finite
+                raise ValueError(f"'min' and 'max' must lie within +-{MAX_BOUND:g}")
             if self.values is not None:
                 raise ValueError(f"a {self.type} parameter takes 'min'/'max', not 'values'")
             if self.type == "integer" and not (self.min.is_integer() and self.max.is_integer()):

@@ -15,9 +15,10 @@ parameterise the relationships (R).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CAPACITIES = ("full", "half", "weak", "over_age")
 """Labour capacities of people able to work, strongest first (全劳力, 半劳力,
@@ -47,9 +48,10 @@ Jiangsu labour-export base; it is not reached by local job search.
 e-commerce service centres) hire the graduates of those courses."""
 
 
-def P(unit: str, ge: float | None = None, le: float | None = None, doc: str = "") -> Any:
-    """A required scalar parameter with its unit and hard limits."""
-    return Field(..., ge=ge, le=le, description=doc, json_schema_extra={"unit": unit})
+def P(unit: str, ge: float | None = None, le: float | None = None, doc: str = "",
+      min_items: int | None = None) -> Any:
+    """A required parameter with its unit and hard limits (``min_items`` for a list)."""
+    return Field(..., ge=ge, le=le, min_length=min_items, description=doc, json_schema_extra={"unit": unit})
 
 
 def unit_of(field_info: Any) -> str | None:
@@ -68,6 +70,13 @@ class Run(Section):
     warmup_months: int = P("months", ge=0, le=120, doc="Months before metrics count")
     scale: float = P("share", ge=1e-4, le=1.0, doc="Default share of villages sampled")
 
+    @field_validator("start")
+    @classmethod
+    def _a_month(cls, start: str) -> str:
+        if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", start):
+            raise ValueError(f"must be a calendar month YYYY-MM from 1900-01 to 2099-12, not {start!r}")
+        return start
+
     @model_validator(mode="after")
     def _warmup_inside(self):
         if self.warmup_months >= self.months:
@@ -82,11 +91,11 @@ class County(Section):
     name: str
     code: int
     district: bool = Field(..., description="an urban district (区) rather than a county (县)")
-    villages: int = Field(..., ge=1)
+    villages: int = Field(..., ge=1, le=100_000)
     poverty_county: bool
-    min_wage_yuan_per_month: float = Field(..., gt=0)
-    x_km: float
-    y_km: float
+    min_wage_yuan_per_month: float = Field(..., gt=0, le=1e7)
+    x_km: float = Field(..., ge=-10_000, le=10_000)
+    y_km: float = Field(..., ge=-10_000, le=10_000)
 
 
 class AgeBands(Section):
@@ -124,7 +133,7 @@ class SkillShares(Section):
 
 
 class Population(Section):
-    people_total: int = P("persons", ge=1)
+    people_total: int = P("persons", ge=1, le=10_000_000)
     household_size_mean: float = P("persons/household", ge=1.0, le=10.0)
     poverty_county_weight: float = P("ratio", ge=0.1, le=10.0)
     village_radius_km: float = P("km", ge=0.5, le=100)
@@ -159,9 +168,9 @@ class Population(Section):
 
 # ----------------------------------------------------------------- sectors
 class Sector(Section):
-    establishments: int = P("firms", ge=0, doc="Establishments at full scale")
-    initial_jobs: float = P("jobs", ge=0, doc="Jobs open to the poverty-alleviated, month 0")
-    wage_yuan_per_month: float = P("yuan/month", ge=0)
+    establishments: int = P("firms", ge=0, le=100_000, doc="Establishments at full scale")
+    initial_jobs: float = P("jobs", ge=0, le=1e7, doc="Jobs open to the poverty-alleviated, month 0")
+    wage_yuan_per_month: float = P("yuan/month", ge=0, le=1e7)
     min_skill: Literal[SKILLS] = P("level", doc="lowest skill level hired")  # type: ignore[valid-type]
     trade: Literal[TRADES] = P("trade")  # type: ignore[valid-type]
     eligible_capacities: list[Literal[CAPACITIES]] = P("capacities")  # type: ignore[valid-type]
@@ -203,8 +212,8 @@ class LabourMarket(Section):
     departure_peak_months: list[int] = P("calendar months")
     departure_peak_multiplier: float = P("ratio", ge=0, le=20)
     migrant_age_max_years: int = P("years", ge=16, le=90)
-    migrant_wage_yuan_per_month: float = P("yuan/month", ge=0)
-    self_employed_income_yuan_per_month: float = P("yuan/month", ge=0)
+    migrant_wage_yuan_per_month: float = P("yuan/month", ge=0, le=1e7)
+    self_employed_income_yuan_per_month: float = P("yuan/month", ge=0, le=1e7)
     self_employed_separation_multiplier: float = P("ratio", ge=0, le=20)
     illness_recovery_rate: float = P("1/month", 0, 1)
 
@@ -239,12 +248,12 @@ class TrainingBehaviour(Section):
     placement_effort_flat: float = P("probability/month", 0, 1)
     placement_measured_after_months: int = P("months", ge=1, le=24)
     college_seat_share: float = P("share", 0, 1)
-    college_trades: list[Literal[TRADES]] = P("trades")  # type: ignore[valid-type]
-    county_centre_trades: list[Literal[TRADES]] = P("trades")  # type: ignore[valid-type]
-    course_fee_yuan_per_month: float = P("yuan/trainee-month", ge=0)
-    institution_subsidy_yuan_per_graduate: float = P("yuan/graduate", ge=0)
+    college_trades: list[Literal[TRADES]] = P("trades", min_items=1)  # type: ignore[valid-type]
+    county_centre_trades: list[Literal[TRADES]] = P("trades", min_items=1)  # type: ignore[valid-type]
+    course_fee_yuan_per_month: float = P("yuan/trainee-month", ge=0, le=1e7)
+    institution_subsidy_yuan_per_graduate: float = P("yuan/graduate", ge=0, le=1e7)
     subsidy_tiers: list[tuple[float, float]] = P("[placement rate, share of subsidy]")
-    short_course_cost_yuan: float = P("yuan/place", ge=0)
+    short_course_cost_yuan: float = P("yuan/place", ge=0, le=1e7)
 
 
 class ExportBehaviour(Section):
@@ -253,8 +262,8 @@ class ExportBehaviour(Section):
     age_max_years: int = P("years", ge=16, le=70)
     follow_up_separation_reduction: float = P("share", 0, 1)
     job_fair_reach: float = P("share of seekers per fair", 0, 1)
-    job_fair_cost_yuan: float = P("yuan/fair", ge=0)
-    follow_up_cost_yuan_per_worker_month: float = P("yuan/worker-month", ge=0)
+    job_fair_cost_yuan: float = P("yuan/fair", ge=0, le=1e7)
+    follow_up_cost_yuan_per_worker_month: float = P("yuan/worker-month", ge=0, le=1e7)
 
 
 class MonitoringBehaviour(Section):
@@ -269,17 +278,17 @@ class Behaviour(Section):
 
 # ------------------------------------------------------------------ income
 class Income(Section):
-    pension_yuan_per_month: float = P("yuan/person-month", ge=0)
+    pension_yuan_per_month: float = P("yuan/person-month", ge=0, le=1e7)
     pension_age_years: int = P("years", ge=50, le=80)
-    transfer_yuan_per_person_month: float = P("yuan/person-month", ge=0)
-    farm_income_yuan_per_household_month: float = P("yuan/household-month", ge=0)
+    transfer_yuan_per_person_month: float = P("yuan/person-month", ge=0, le=1e7)
+    farm_income_yuan_per_household_month: float = P("yuan/household-month", ge=0, le=1e7)
 
 
 # ------------------------------------------------------------------ levers
 class TrainingLevers(Section):
     """Mid-term skills training (中期技能培训), short courses and 职培云."""
 
-    mid_term_seats_per_year: float = P("seats/year", ge=0)
+    mid_term_seats_per_year: float = P("seats/year", ge=0, le=1e7)
     daily_allowance_yuan: float = P("yuan/day", ge=0, le=1000)
     fee_waiver: bool = P("switch")
     age_min: int = P("years", ge=14, le=70)
@@ -287,7 +296,7 @@ class TrainingLevers(Section):
     duration_months: int = P("months", ge=1, le=24)
     tiered_institution_subsidy: bool = P("switch")
     firm_ordered_share: float = P("share", 0, 1)
-    short_course_places_per_year: float = P("places/year", ge=0)
+    short_course_places_per_year: float = P("places/year", ge=0, le=1e7)
     online_platform: bool = P("switch")
 
     @model_validator(mode="after")
@@ -300,10 +309,10 @@ class TrainingLevers(Section):
 class PublicPostLevers(Section):
     """Public welfare posts (公益性岗位): village, maintenance and agency posts."""
 
-    village_posts_per_village: float = P("posts/village", ge=0)
-    maintenance_posts_per_village: float = P("posts/village", ge=0)
-    agency_posts_total: float = P("posts", ge=0)
-    monthly_pay_yuan: float = P("yuan/month", ge=0)
+    village_posts_per_village: float = P("posts/village", ge=0, le=1000)
+    maintenance_posts_per_village: float = P("posts/village", ge=0, le=1000)
+    agency_posts_total: float = P("posts", ge=0, le=1e7)
+    monthly_pay_yuan: float = P("yuan/month", ge=0, le=1e7)
     priority: Literal["zero_employment_first", "weak_labour_first", "lottery"] = P("rule")
     max_term_months: int = P("months", ge=1, le=600)
     eligibility_unemployed_months: int = P("months", ge=0, le=120)
@@ -314,28 +323,28 @@ class PublicPostLevers(Section):
 class ParkLevers(Section):
     """Growing jobs (发展拓岗): parks, bases, village factories, home work, start-ups."""
 
-    industrial_jobs_added_per_year: float = P("jobs/year", ge=0)
-    agricultural_jobs_added_per_year: float = P("jobs/year", ge=0)
-    village_factories_added_per_year: float = P("factories/year", ge=0)
-    jobs_per_village_factory: float = P("jobs/factory", ge=0)
-    home_piecework_places_added_per_year: float = P("places/year", ge=0)
+    industrial_jobs_added_per_year: float = P("jobs/year", ge=0, le=1e7)
+    agricultural_jobs_added_per_year: float = P("jobs/year", ge=0, le=1e7)
+    village_factories_added_per_year: float = P("factories/year", ge=0, le=100_000)
+    jobs_per_village_factory: float = P("jobs/factory", ge=0, le=10_000)
+    home_piecework_places_added_per_year: float = P("places/year", ge=0, le=1e7)
     share_open_to_poverty_alleviated: float = P("share", 0, 1, doc="Of industrial jobs added")
     agricultural_share_open_to_poverty_alleviated: float = P("share", 0, 1)
-    subsidy_yuan_per_job_added: float = P("yuan/job", ge=0)
-    entrepreneurship_centres: int = P("centres", ge=0)
-    business_starts_per_centre_per_year: float = P("starts/centre-year", ge=0)
-    startup_subsidy_yuan: float = P("yuan/start", ge=0)
-    retention_subsidy_yuan_per_worker_month: float = P("yuan/worker-month", ge=0)
-    retention_subsidy_halving_yuan: float = P("yuan/worker-month", ge=1)
+    subsidy_yuan_per_job_added: float = P("yuan/job", ge=0, le=1e7)
+    entrepreneurship_centres: int = P("centres", ge=0, le=100_000)
+    business_starts_per_centre_per_year: float = P("starts/centre-year", ge=0, le=10_000)
+    startup_subsidy_yuan: float = P("yuan/start", ge=0, le=1e7)
+    retention_subsidy_yuan_per_worker_month: float = P("yuan/worker-month", ge=0, le=1e7)
+    retention_subsidy_halving_yuan: float = P("yuan/worker-month", ge=1, le=1e7)
 
 
 class ExportLevers(Section):
     """Labour export (输出转移): the Jiangsu base, Spring Breeze job fairs, follow-up."""
 
-    placements_per_year: float = P("placements/year", ge=0)
-    job_fairs_per_year: float = P("fairs/year", ge=0)
+    placements_per_year: float = P("placements/year", ge=0, le=1e7)
+    job_fairs_per_year: float = P("fairs/year", ge=0, le=100_000)
     follow_up: bool = P("switch")
-    subsidy_yuan_per_placement: float = P("yuan/placement", ge=0)
+    subsidy_yuan_per_placement: float = P("yuan/placement", ge=0, le=1e7)
     spring_breeze_months: list[int] = P("calendar months", doc="Months of the Spring Breeze Action (春风行动)")
     spring_breeze_share_of_fairs: float = P("share", 0, 1, doc="Share of the year's fairs held in those months")
 
@@ -356,8 +365,8 @@ class MonitoringLevers(Section):
     dynamic_clearing: bool = P("switch")
     clearing_order: list[Literal["job_push", "training_offer", "public_post"]] = P(
         "measures", doc="Clearing measures, in the order they are tried")
-    monitoring_line_yuan_per_head_year: float = P("yuan/person-year", ge=0)
-    assistant_stipend_yuan_per_month: float = P("yuan/village-month", ge=0)
+    monitoring_line_yuan_per_head_year: float = P("yuan/person-year", ge=0, le=1e7)
+    assistant_stipend_yuan_per_month: float = P("yuan/village-month", ge=0, le=1e7)
 
     @model_validator(mode="after")
     def _order(self):
@@ -376,22 +385,22 @@ class Levers(Section):
 # ----------------------------------------------------------- uncertainties
 class DemandShock(Section):
     size: float = P("share of jobs", 0, 1)
-    start_month: int = P("month", ge=0)
-    duration_months: int = P("months", ge=0)
+    start_month: int = P("month", ge=0, le=600)
+    duration_months: int = P("months", ge=0, le=600)
     sectors: list[Literal[SECTORS]] = P("sectors")  # type: ignore[valid-type]
 
 
 class MigrantReturnShock(Section):
     share: float = P("share of migrants", 0, 1)
-    month: int = P("month", ge=0)
+    month: int = P("month", ge=0, le=600)
 
 
 class DepartureDisruption(Section):
     """Months in which migrant departures are held back (COVID-19 in Feb-Apr 2020)."""
 
     factor: float = P("ratio", 0, 1, doc="Departures relative to normal while it lasts")
-    start_month: int = P("month", ge=0)
-    duration_months: int = P("months", ge=0)
+    start_month: int = P("month", ge=0, le=600)
+    duration_months: int = P("months", ge=0, le=600)
 
 
 class Uncertainties(Section):

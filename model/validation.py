@@ -38,8 +38,13 @@ class Problem:
 
     def __str__(self) -> str:
         if self.file.startswith("--") and not self.path:
-            return f"{self.file}: {self.message}"  # a command-line flag
-        return f"{self.file}: {self.path or '<top>'}: {self.message}"
+            return _one_line(f"{self.file}: {self.message}")  # a command-line flag
+        return _one_line(f"{self.file}: {self.path or '<top>'}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """One problem, one line: line breaks inside a key or value are shown escaped."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def flag_problem(flag: str, message: str) -> Problem:

@@ -41,7 +41,7 @@ def test_rows_carry_unit_value_bounds_and_source(scenario):
     rows = {r["path"]: r for r in paramtable.parameters(scenario)}
     r = rows["levers.training.daily_allowance_yuan"]
     assert (r["value"], r["unit"], r["range"], r["bounds"], r["source"]) == ("50", "yuan/day", "[0, 150]", "[0, 1000]", "case")
-    assert rows["population.people_total"]["bounds"] == "≥ 1"
+    assert rows["population.people_total"]["bounds"] == "[1, 1e+07]"
     assert all(r["source"] for r in rows.values()), "every baseline parameter has a source"
     assert all(r["unit"] for p, r in rows.items() if p != "population.counties"), "every parameter has a unit"
 

@@ -175,7 +175,11 @@ def test_yaml_aliases_are_refused_so_a_bomb_cannot_grow(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text, where, message", [
-    ("population:\n  people_total: 1.0e+30\n", "population.people_total", "less than or equal to"),
+    ("population:\n  people_total: 1.0e+30\n", "population.people_total", "exceeded maximum size"),
+    ("population:\n  people_total: 1.0e+12\n", "population.people_total", "less than or equal to 10000000"),
+    ("sectors:\n  industrial_park:\n    establishments: 1000000000\n",
+     "sectors.industrial_park.establishments", "less than or equal to 100000"),
+    ("behaviour:\n  training:\n    college_trades: []\n", "behaviour.training.college_trades", "at least 1 item"),
     ("run:\n  start: '2020-13'\n", "run.start", "YYYY-MM"),
     ("run:\n  months: .inf\n", "run.months", ""),
     ("levers:\n  training:\n    mid_term_seats_per_year: .nan\n",
