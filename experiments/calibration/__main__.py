@@ -1,0 +1,7 @@
+"""``python -m experiments.calibration``: the same as ``wengang calibrate``."""
+
+import sys
+
+from experiments.calibration.cli import main
+
+sys.exit(main())
