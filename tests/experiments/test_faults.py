@@ -154,10 +154,14 @@ def test_ctrl_c_keeps_what_was_written_and_resume_completes(tmp_path, processes)
     driver = processes.start(cli("sweep", str(spec), "--out", str(out), "--workers", "2",
                                  "--batch-size", "5"))
     wait_for(lambda: parts(out) >= PARTS_BEFORE_KILL, SWEEP_TIMEOUT_S, "the first parts")
-    os.kill(driver.pid, signal.SIGINT)
+    os.killpg(driver.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the driver and its workers
     assert driver.wait(timeout=SWEEP_TIMEOUT_S) == 130
-    assert "--resume" in driver.stdout.read()
+    lines = driver.stdout.read().strip().splitlines()
+    assert lines[0].startswith("busy: running on local Dask cluster")  # printed before the signal
+    assert len(lines) == 2 and lines[1].startswith("interrupted (SIGINT) after "), lines
+    assert lines[1].endswith("--resume")
     session = store.read_manifest(out)["sessions"][0]
-    assert session["interrupted"] and session["ok"] == len(store.done_pairs(out)) < 600
+    assert session["interrupted"] and session["signal"] == "SIGINT"
+    assert session["ok"] == len(store.done_pairs(out)) < 600
     sweep_cli(str(spec), "--out", str(out), "--workers", "2", "--resume")
     pd.testing.assert_frame_equal(rows(out), reference(tmp_path, spec))
