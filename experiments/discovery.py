@@ -12,9 +12,14 @@ so it is analysed as a binary question instead:
 - **PAWN** (moment-independent) on that probability.
 - **PRIM** (Friedman and Fisher 1999) on "keeps zero at zero": boxes of
   parameter ranges in which most points do (density) and that hold many of
-  the points that do (coverage).  Uses the ``prim`` package; its
-  ``PrimBox.limits`` display breaks under pandas 3 for categorical and
-  boolean limits, so the limits are read from the box's limit array.
+  the points that do (coverage).  Uses the ``prim`` package, **pinned to
+  exactly** :data:`PRIM_VERSION`: its public ``PrimBox.limits`` and
+  ``Prim.limits`` raise ``TypeError`` under pandas 3 when a box restricts a
+  boolean or categorical parameter, so the limits and quasi-p values are read
+  from the box's internals (``_box_lims``, ``_cur_box``, ``_calculate_quasi_p``
+  and ``Prim._box_init``: :func:`_box_limits`).  A test fails if the installed
+  version or the pin in ``pyproject.toml`` differs, so an upgrade is checked
+  against these internals before it lands.
 - **Regional sensitivity** (Monte Carlo filtering): for each parameter, the
   CDF over points that keep zero at zero against those that do not, and the
   Kolmogorov-Smirnov distance between the two.
@@ -37,6 +42,8 @@ from experiments import sensitivity
 from experiments.sampling import Design, coded_values
 from experiments.spec import ExperimentSpec
 
+#: The one ``prim`` release whose internals :func:`_box_limits` reads (pinned in pyproject.toml).
+PRIM_VERSION = "1.0.0"
 #: Key-path prefix of policy levers (everything else is an uncertainty).
 LEVER_PREFIX = "levers."
 #: A box restriction whose quasi-p value exceeds this may be noise.
@@ -84,7 +91,10 @@ def stay_table(spec: ExperimentSpec, design: Design, runs: pd.DataFrame) -> pd.D
 
 
 def _box_limits(box: prim.PrimBox, spec: ExperimentSpec) -> list[dict]:
-    """Restricted dimensions of a box's current limits, as plain rows."""
+    """Restricted dimensions of a box's current limits, as plain rows.
+
+    Reads prim's internals (see the module doc: pinned to :data:`PRIM_VERSION`).
+    """
     lims, init = box._box_lims[box._cur_box], box.prim._box_init
     try:
         qp = box._calculate_quasi_p(box._cur_box)

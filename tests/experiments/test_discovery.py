@@ -120,3 +120,19 @@ def test_stay_probability_threshold(tmp_path):
     runs.loc[runs["replication"] == 1, "zeros"] = 0.0
     points = discovery.stay_table(spec, design, runs)
     assert points["stays"].all() and np.isclose(points["p_stay"].min(), 0.5)
+
+
+def test_prim_is_the_pinned_release_whose_internals_discovery_reads():
+    """discovery._box_limits reads PrimBox internals; an upgrade must fail here
+    until those are checked again (and PRIM_VERSION and the pin move together)."""
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    pins = re.findall(r'"prim([^"]*)"', pyproject)
+    assert pins == [f"=={discovery.PRIM_VERSION}"], f"pyproject.toml must pin prim=={discovery.PRIM_VERSION}: {pins}"
+    assert importlib.metadata.version("prim") == discovery.PRIM_VERSION
+    from prim.prim_box import PrimBox
+
+    assert callable(getattr(PrimBox, "_calculate_quasi_p", None)), "PrimBox._calculate_quasi_p is gone"
