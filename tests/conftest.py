@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -37,3 +40,29 @@ def small_model():
     from model import EmploymentModel
 
     return EmploymentModel(BASELINE, rng=7, scale=SMALL_SCALE)
+
+
+def under_ci() -> bool:
+    """True under CI (``CI=true``), where a missing dependency is a failure, not a skip."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def need(available: bool, why: str, fix: str) -> None:
+    """Go on if ``available``; else skip, or fail under CI (``why``: what is missing; ``fix``: how to get it).
+
+    The one place that decides skip or fail for a missing dependency; usable at module level.
+    """
+    if available:
+        return
+    if under_ci():
+        pytest.fail(f"{why}: CI must provide it ({fix})", pytrace=False)
+    pytest.skip(f"{why}; {fix}", allow_module_level=True)
+
+
+def require(module: str, fix: str = "pip install -e .[dev]") -> ModuleType:
+    """Import ``module``; if it is missing, skip, or fail under CI (see :func:`need`)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        need(False, f"{module} is not installed ({exc})", fix)
+        raise  # not reached: need() skipped or failed

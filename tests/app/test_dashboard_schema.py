@@ -14,7 +14,9 @@ import pytest
 from pydantic import Field
 from pydantic.fields import FieldInfo
 
-pytest.importorskip("solara", reason="the dashboard needs the app extra: pip install -e .[app]")
+from ..conftest import require
+
+require("solara", "the dashboard needs the app extra: pip install -e .[app]")  # fails under CI if missing
 
 from model import app  # noqa: E402
 from model.scenario import SCHEMA_LEAVES  # noqa: E402

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ..conftest import need, require
+
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "experiments" / "specs"
 BASELINE = ROOT / "scenarios" / "baoji_baseline.yaml"
@@ -112,8 +114,8 @@ def processes():
 
 @pytest.fixture(scope="session")
 def real_model():
-    """The Wengang model's ``simulate``; skips when the model is not there."""
-    model = pytest.importorskip("model")
-    if not hasattr(model, "simulate") or not BASELINE.exists():
-        pytest.skip("the Wengang model (model.simulate, scenarios/) is not available")
+    """The Wengang model's ``simulate``; skips when the model is not there (fails under CI)."""
+    model = require("model", "pip install -e . from the repository root")
+    need(hasattr(model, "simulate") and BASELINE.exists(),
+         "the Wengang model (model.simulate, scenarios/) is not available", "run from a full checkout")
     return model.simulate
