@@ -1,12 +1,12 @@
 """The shipped studies on the Wengang model: quick.yaml end to end, and
-zero_stays_zero.yaml at a small scale producing PRIM boxes."""
+zero_stays_zero.yaml at a small scale producing PRIM boxes.
+
+What they produce is tested here; how long quick.yaml takes is measured by
+``benchmarks/bench_studies.py`` (a time depends on the machine's load)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
-import warnings
 
 import pandas as pd
 import pytest
@@ -17,9 +17,7 @@ from experiments import store
 from .conftest import BASELINE, SPECS, cli, subprocess_env
 
 pytestmark = pytest.mark.slow
-#: quick.yaml promises a result within two minutes on a 2-core laptop.
-QUICK_BUDGET_S = 120
-RUN_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 900  # a hung command, not a budget
 #: zero_stays_zero.yaml shrunk to a test: points, replications, scale, months.
 SMALL = {"samples": 200, "replications": 1, "scale": 0.005, "months": 24}
 
@@ -31,13 +29,10 @@ def wengang(*argv: str) -> subprocess.CompletedProcess:
     return done
 
 
-def test_quick_runs_end_to_end_within_budget(tmp_path, real_model):
+def test_quick_runs_end_to_end(tmp_path, real_model):
     out = tmp_path / "quick"
-    busy_before = os.getloadavg()[0] > (os.cpu_count() or 1)
-    start = time.perf_counter()
     wengang("sweep", str(SPECS / "quick.yaml"), "--out", str(out), "--workers", "2", "--quiet")
     wengang("analyze", str(out), "--quiet")
-    elapsed = time.perf_counter() - start
     runs = store.load_runs(out)
     assert len(runs.table) == store.read_manifest(out)["design_size"]["runs"]
     text = (out / "report.md").read_text()
@@ -46,11 +41,6 @@ def test_quick_runs_end_to_end_within_budget(tmp_path, real_model):
         assert heading in text
     sobol = pd.read_csv(out / "analysis" / "sobol.csv")
     assert {"employed_end", "fiscal_cost_total_yuan"} <= set(sobol["outcome"])
-    if busy_before and elapsed > QUICK_BUDGET_S:
-        # The budget is for an otherwise idle machine; other work was running.
-        warnings.warn(f"quick took {elapsed:.0f} s on a busy machine", stacklevel=1)
-    else:
-        assert elapsed <= QUICK_BUDGET_S, f"quick took {elapsed:.0f} s"
 
 
 def test_zero_stays_zero_finds_prim_boxes(tmp_path, real_model):
