@@ -100,6 +100,9 @@ def test_kill_9_a_worker_mid_sweep(tmp_path, processes):
                                  "--batch-size", "5", "--quiet"))
     wait_for(lambda: parts(out) >= PARTS_BEFORE_KILL, SWEEP_TIMEOUT_S, "the first parts")
     os.kill(workers[0].pid, signal.SIGKILL)
+    # the kill must land mid-sweep: runs still missing after it (rows only ever grow)
+    missing_at_kill = 600 - len(store.done_pairs(out))
+    assert missing_at_kill > 0, "the sweep had finished before the worker died"
     assert driver.wait(timeout=SWEEP_TIMEOUT_S) == 0, driver.stdout.read()
     assert parts(out) > PARTS_BEFORE_KILL
     runs = store.load_runs(out)
