@@ -185,7 +185,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     from experiments.report import analyze_dir
 
     problems = [] if args.directory.is_dir() else [
-        flag_problem("DIR", f"{args.directory}: not a folder")]
+        Problem(str(args.directory), "", "not a folder (give a sweep's --out folder)")]
     try:
         a.refuse(problems)
         with store.locked(args.directory) if (args.directory / store.MANIFEST).is_file() \

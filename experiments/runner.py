@@ -287,8 +287,8 @@ def _run_locked(spec, spec_file, out_dir, *, client, where, resume, force, retry
                                       metric_columns=columns)
     moved = store.quarantine_corrupt(out_dir)
     for path in moved:
-        print(f"warning: {path.with_suffix('')} is unreadable; moved aside to {path.name}, "
-              "its runs run again", file=sys.stderr)
+        print(f"warning: {path.with_name(path.name[1:]).with_suffix('')} is unreadable; moved "
+              f"aside to {path.name}, its runs run again", file=sys.stderr)
     done = store.done_pairs(out_dir, include_failed=not retry_failed)
     items = plan(spec, done)
     result = SweepResult(out_dir, session, spec.design_size * spec.replications, len(done),

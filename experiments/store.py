@@ -56,7 +56,8 @@ MANIFEST = "manifest.json"
 REPORT = "report.md"
 LOCK = "sweep.lock"
 PART_GLOB = "part-*.parquet"
-#: Suffix of a part that could not be read, moved aside so that resume re-runs its rows.
+#: Suffix of a part that could not be read, moved aside (as ``_part-...parquet.corrupt``)
+#: so that resume re-runs its rows.
 CORRUPT = ".corrupt"
 #: Row columns that are not parameters or metrics.
 KEY_COLUMNS = ("point", "replication", "seed")
@@ -148,7 +149,7 @@ def _owned(out_dir: Path, manifest: dict[str, Any] | None) -> set[str]:
         return {LOCK}
     runs = out_dir / RUNS_DIR
     names = {SPEC_COPY, MANIFEST, REPORT, LOCK}
-    for pattern in (PART_GLOB, f"{PART_GLOB}{CORRUPT}", ".part-*"):
+    for pattern in (PART_GLOB, f"_{PART_GLOB}{CORRUPT}", ".part-*"):
         names |= {f"{RUNS_DIR}/{p.name}" for p in runs.glob(pattern)}
     names |= set(manifest.get("written", []))
     return names
@@ -328,7 +329,7 @@ def quarantine_corrupt(out_dir: Path) -> list[Path]:
         try:
             _read_part(path)
         except InputError:
-            target = path.with_name(path.name + CORRUPT)
+            target = path.with_name(f"_{path.name}{CORRUPT}")  # '_': readers of runs/ skip it
             os.replace(path, target)
             moved.append(target)
     return moved

@@ -74,7 +74,7 @@ class Run(Section):
     @classmethod
     def _a_month(cls, start: str) -> str:
         if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", start):
-            raise ValueError(f"must be a calendar month YYYY-MM from 1900-01 to 2099-12, not {start!r}")
+            raise ValueError("must be a calendar month YYYY-MM from 1900-01 to 2099-12")
         return start
 
     @model_validator(mode="after")

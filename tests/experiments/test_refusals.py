@@ -103,6 +103,7 @@ def test_force_after_analyze_deletes_what_analyze_wrote(tmp_path, capsys):
     spec, out = write_spec(tmp_path), tmp_path / "out"
     assert wengang(["sweep", spec, "--out", out, "--serial", "--quiet"], capsys)[0] == 0
     assert wengang(["analyze", out, "--quiet"], capsys)[0] == 0
+    assert len(pd.read_parquet(out / "runs")) == 40  # readers of the folder skip the corrupt part
     assert (out / "analysis").exists()
     assert wengang(["sweep", spec, "--out", out, "--serial", "--force", "--quiet"], capsys)[0] == 0
     assert not (out / "analysis").exists() and not (out / "report.md").exists()
@@ -245,10 +246,11 @@ def test_a_corrupt_part_is_named_by_analyze_and_rerun_by_resume(tmp_path, capsys
     assert len(lines) == 1 and lines[0].startswith(f"{part}: <top>: unreadable Parquet part (")
     assert lines[0].endswith("`wengang sweep SPEC --out DIR --resume` moves it aside and runs its rows again")
     code, lines = wengang(["sweep", spec, "--out", out, "--serial", "--resume", "--quiet"], capsys)
-    assert code == 0 and lines == [f"warning: {part} is unreadable; moved aside to {part.name}.corrupt, "
+    assert code == 0 and lines == [f"warning: {part} is unreadable; moved aside to _{part.name}.corrupt, "
                                    "its runs run again"]
     session = store.read_manifest(out)["sessions"][1]
-    assert session["submitted"] == 4 and session["corrupt_parts"] == [f"{part.name}.corrupt"]
+    assert session["submitted"] == 4 and session["corrupt_parts"] == [f"_{part.name}.corrupt"]
     again = store.load_runs(out).table.drop(columns=["duration_s", "worker", "session"])
     pd.testing.assert_frame_equal(again, reference)
     assert wengang(["analyze", out, "--quiet"], capsys)[0] == 0
+    assert len(pd.read_parquet(out / "runs")) == 40  # readers of the folder skip the corrupt part
