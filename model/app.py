@@ -18,6 +18,7 @@ baseline) and ``WENGANG_APP_SCALE`` (default share of villages, 0.03).
 from __future__ import annotations
 
 import inspect
+import itertools
 import io
 import logging
 import math
@@ -95,6 +96,10 @@ def control_for(path: str, spec: LoadedScenario = BASE) -> dict:
         return {"type": "Checkbox", "value": bool(value), "label": label}
     if typing.get_origin(kind) is typing.Literal:
         return {"type": "Select", "value": value, "values": list(typing.get_args(kind)), "label": label}
+    if typing.get_origin(kind) is list:
+        choices = list_choices(kind)
+        shown = list_text(value)
+        return {"type": "Select", "value": shown, "values": ([shown] if shown not in choices else []) + choices, "label": label}
     if kind not in (int, float):
         raise TypeError(f"{path}: no dashboard control for a {kind}; add one to model/app.py or list it in NOT_CONTROLLED")
     lo, hi = _limits(info)
@@ -108,6 +113,30 @@ def control_for(path: str, spec: LoadedScenario = BASE) -> dict:
     if kind is int:
         return {"type": "SliderInt", "value": int(value), "min": int(lo), "max": int(hi), "step": step, "label": label}
     return {"type": "SliderFloat", "value": float(value), "min": float(lo), "max": float(hi), "step": step, "label": label}
+
+
+def list_choices(kind) -> list[str]:
+    """Choices offered for a list lever, as text: every order of every
+    non-empty subset of a list of names (e.g. the clearing order), or runs of
+    one to three consecutive calendar months (e.g. the Spring Breeze months)."""
+    (item,) = typing.get_args(kind)
+    if typing.get_origin(item) is typing.Literal:
+        names = typing.get_args(item)
+        return [list_text(c) for k in range(len(names), 0, -1) for c in itertools.permutations(names, k)]
+    if item is int:
+        return [list_text(range(start, start + n)) for n in (1, 2, 3) for start in range(1, 14 - n)]
+    raise TypeError(f"no dashboard control for a list of {item}; add one to model/app.py")
+
+
+def list_text(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def list_value(path: str, text: str) -> list:
+    """The list a list control's text stands for (numbers stay numbers)."""
+    (item,) = typing.get_args(SCHEMA_LEAVES[path].annotation)
+    parts = [t.strip() for t in str(text).split(",") if t.strip()]
+    return [int(t) for t in parts] if item is int else parts
 
 
 RUN_CONTROLS = {
@@ -134,6 +163,9 @@ class DashboardModel(EmploymentModel):
         if unknown:
             raise TypeError(f"unknown dashboard parameters: {unknown}")
         wanted = {param_path(k): v for k, v in controls.items()}
+        wanted = {
+            p: list_value(p, v) if typing.get_origin(SCHEMA_LEAVES[p].annotation) is list else v for p, v in wanted.items()
+        }
         changed = {p: v for p, v in wanted.items() if v != BASE.get(p)}
         self.problems: list[str] = []
         try:

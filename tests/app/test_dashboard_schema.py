@@ -50,9 +50,15 @@ def test_control_reads_name_default_bounds_and_kind_from_the_schema(path):
     control = app.CONTROLS[app.param_name(path)]
     info = SCHEMA_LEAVES[path]
     value = app.BASE.get(path)
+    kind = info.annotation
+    if typing.get_origin(kind) is list:
+        assert control["type"] == "Select"
+        assert app.list_value(path, control["value"]) == value, "the default is the base scenario's value"
+        for choice in control["values"]:  # every choice is a valid scenario
+            app.BASE.with_overrides({path: app.list_value(path, choice)})
+        return
     assert control["value"] == value, "the default is the base scenario's value"
     assert control["label"].startswith(path.split(".", 1)[1])
-    kind = info.annotation
     if kind is bool:
         assert control["type"] == "Checkbox"
         return
@@ -98,6 +104,17 @@ def test_a_new_numeric_lever_gets_a_slider_without_touching_the_app(monkeypatch)
     assert path in app.controlled_paths()
     control = app.control_for(path, _Spec(120.0))
     assert control == {"type": "SliderFloat", "value": 120.0, "min": 0.0, "max": 500.0, "step": 5.0, "label": "training.imagined_bonus_yuan [yuan]"}
+
+
+def test_list_controls_offer_orders_and_month_runs_and_reach_the_model():
+    order = app.list_choices(SCHEMA_LEAVES["levers.monitoring.clearing_order"].annotation)
+    assert len(order) == 3 + 6 + 6  # every order of every non-empty subset of three measures
+    months = app.list_choices(SCHEMA_LEAVES["levers.export.spring_breeze_months"].annotation)
+    assert "12" in months and "11, 12" in months and "12, 13" not in months
+    model = app.DashboardModel(scale=0.02, levers__monitoring__clearing_order="public_post",
+                               levers__export__spring_breeze_months="3, 4")
+    assert model.p.levers.monitoring.clearing_order == ["public_post"]
+    assert model.p.levers.export.spring_breeze_months == [3, 4]
 
 
 def test_a_new_lever_the_dashboard_cannot_show_fails_loudly(monkeypatch):
