@@ -26,13 +26,10 @@ from __future__ import annotations
 
 import math
 import shutil
-import signal
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +41,7 @@ from experiments import store
 from experiments.modelref import metric_columns
 from experiments.sampling import build_design
 from experiments.spec import ExperimentSpec
-from model.arguments import Terminated
+from model.signals import Terminated, deferred_signals, stop_if_signalled
 from model.validation import InputError
 from experiments.worker import (Item, ModelCall, ModelUnavailable, error_text, failed_rows,
                                 run_batch)
@@ -199,7 +196,7 @@ def _run_dask(client, call, items, batch_size, write: _Writer) -> int:
         first: list[dict[str, Any]] = []
         done = as_completed(futures)
         while not done.is_empty():
-            _stop_if_signalled(caught)
+            stop_if_signalled(caught)
             ready = done.next_batch(block=False)
             if not ready:
                 time.sleep(SIGNAL_POLL_S)
@@ -209,7 +206,7 @@ def _run_dask(client, call, items, batch_size, write: _Writer) -> int:
         return first
 
     try:
-        with _deferred_signals() as caught:
+        with deferred_signals() as caught:
             if batch_size is None:
                 client.wait_for_workers(1, timeout=WORKER_WAIT_S)
                 seconds = _probe_seconds(drain([submit(items[:PROBE_RUNS])], caught))
@@ -222,38 +219,6 @@ def _run_dask(client, call, items, batch_size, write: _Writer) -> int:
         client.cancel(list(pending))
         raise
     return batch_size
-
-
-@contextmanager
-def _deferred_signals() -> Iterator[list[int]]:
-    """While waiting on Dask, Ctrl-C and SIGTERM are noted (and acted on by
-    :func:`_stop_if_signalled`) rather than raised inside Dask's event loop,
-    which would leave it printing tracebacks; a second signal raises at once."""
-    caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield caught
-        return
-
-    def note(signum, frame):
-        if caught:
-            _stop_if_signalled([signum])
-        caught.append(signum)
-
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(sig) is not signal.SIG_IGN:  # an ignored signal stays ignored
-            previous[sig] = signal.signal(sig, note)
-    try:
-        yield caught
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _stop_if_signalled(caught: list[int]) -> None:
-    """Raise what the first noted signal would have raised."""
-    if caught:
-        raise Terminated() if caught[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 def run_sweep(spec: ExperimentSpec, spec_file: Path, out_dir: Path, *, client=None,

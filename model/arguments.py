@@ -22,14 +22,13 @@ import math
 import os
 import re
 import shutil
-import signal
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .signals import Terminated, sigterm_as_interrupt  # noqa: F401 - one import for commands
 from .validation import InputError, Problem, flag_problem
 
 EXIT_INPUT = 2
@@ -256,24 +255,3 @@ def output_folder(out: Path) -> Iterator[Path]:
         os.replace(out, old)
     os.replace(tmp, out)
     shutil.rmtree(old, ignore_errors=True)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C would be, so that both stop a command the same way."""
-
-
-def _raise_terminated(signum, frame) -> NoReturn:
-    raise Terminated()
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
