@@ -138,7 +138,7 @@ def sweep_command(args: argparse.Namespace) -> int:
             if args.jobqueue:
                 batch_jobs = clusters.jobqueue_cluster(args.jobqueue, args.jobs,
                                                        args.jobqueue_config)
-            with _quiet_children(clusters.open_client(workers=args.workers,
+            with quiet_children(clusters.open_client(workers=args.workers,
                                                       scheduler=args.scheduler,
                                                       cluster=batch_jobs)) as (client, where):
                 if progress:
@@ -207,7 +207,7 @@ def _nothing():
 
 
 @contextmanager
-def _quiet_children(opening):
+def quiet_children(opening):
     """Enter ``opening`` (which may start local worker processes) with Ctrl-C
     ignored, so that the processes it starts inherit SIGINT ignored: Ctrl-C in
     the terminal then stops the driver alone, which records the interruption

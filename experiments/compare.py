@@ -260,7 +260,7 @@ def compare_command(args: argparse.Namespace) -> int:
     """Run ``wengang compare``; returns the exit code."""
     from experiments import cluster as clusters
     from experiments import runner
-    from experiments.cli import EXIT_ALL_FAILED, _quiet_children
+    from experiments.cli import EXIT_ALL_FAILED, quiet_children
     from model.arguments import check_workers
 
     problems = check_inputs(args.scenarios, replications=args.replications, seed=args.seed,
@@ -277,7 +277,7 @@ def compare_command(args: argparse.Namespace) -> int:
         if args.serial:
             done = run_compare(args.scenarios, out_dir, **options)
         else:
-            with _quiet_children(clusters.open_client(workers=args.workers,
+            with quiet_children(clusters.open_client(workers=args.workers,
                                                       scheduler=args.scheduler)) as (client, where):
                 done = run_compare(args.scenarios, out_dir, client=client, where=where, **options)
     except InputError as exc:

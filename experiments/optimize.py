@@ -234,8 +234,8 @@ def _search(spec, spec_x, spec_file, out_dir, *, client, where, resume, force, p
                         todo.append((key, w, seeds[w], {**cand, **worlds[w]}))
                     seen.add((key, w))
             if todo:  # the sweep runner's batches: in this process, or on Dask
-                size = (runner._run_serial(call, todo, size, write) if client is None
-                        else runner._run_dask(client, call, todo, size, write))
+                size = (runner.run_serial(call, todo, size, write) if client is None
+                        else runner.run_dask(client, call, todo, size, write))
             F, G = [], []
             for key, cand in zip(keys, levers):
                 values, missing = evaluate(spec, [index.data.get((key, w))

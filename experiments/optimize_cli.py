@@ -47,7 +47,7 @@ def optimize_command(args) -> int:
     from experiments import cluster as clusters
     from experiments import runner
     from experiments.cli import (EXIT_ALL_FAILED, EXIT_ENVIRONMENT, EXIT_INPUT,
-                                 EXIT_INTERRUPTED, EXIT_OK, _quiet_children, default_out)
+                                 EXIT_INTERRUPTED, EXIT_OK, quiet_children, default_out)
     from experiments.optimize_spec import load_optimize
     from model.arguments import check_workers
 
@@ -62,7 +62,7 @@ def optimize_command(args) -> int:
         if args.serial:
             search = run_optimize(spec, spec_x, args.spec, out_dir, **options)
         else:
-            with _quiet_children(clusters.open_client(workers=args.workers,
+            with quiet_children(clusters.open_client(workers=args.workers,
                                                       scheduler=args.scheduler)) as (client, where):
                 search = run_optimize(spec, spec_x, args.spec, out_dir, client=client,
                                       where=where, **options)

@@ -106,7 +106,7 @@ class SweepResult:
     corrupt_parts: tuple[str, ...] = ()
 
 
-class _Writer:
+class Writer:
     """Writes each finished batch as a part; keeps the tallies and the progress bar."""
 
     def __init__(self, spec, result: SweepResult, progress: bool, metrics: list[str]):
@@ -143,7 +143,8 @@ def _chunks(items: list[Item], size: int, workers: int = 1) -> Iterator[list[Ite
         start += step
 
 
-def _run_serial(call, items, batch_size, write: _Writer) -> int:
+def run_serial(call, items, batch_size, write: Writer) -> int:
+    """Run ``items`` in this process, batch by batch, writing each batch as it ends; returns the batch size used."""
     if batch_size is None:
         probe = items[:PROBE_RUNS]
         rows = run_batch(call, probe)
@@ -161,7 +162,8 @@ def _probe_seconds(rows: list[dict[str, Any]]) -> float:
     return float(min(times)) if times else TARGET_TASK_SECONDS
 
 
-def _run_dask(client, call, items, batch_size, write: _Writer) -> int:
+def run_dask(client, call, items, batch_size, write: Writer) -> int:
+    """Run ``items`` on a Dask client in batches, writing each batch as it ends; returns the batch size used."""
     from distributed import as_completed
 
     prefix = f"wengang-{uuid.uuid4().hex[:8]}"
@@ -259,14 +261,14 @@ def _run_locked(spec, spec_file, out_dir, *, client, where, resume, force, retry
     result = SweepResult(out_dir, session, spec.design_size * spec.replications, len(done),
                          submitted=len(items), where=where,
                          corrupt_parts=tuple(p.name for p in moved))
-    write = _Writer(spec, result, progress, store.metric_columns(out_dir, spec))
+    write = Writer(spec, result, progress, store.metric_columns(out_dir, spec))
     call = ModelCall.from_spec(spec)
     size = batch_size or spec.batch_size
     start = time.perf_counter()
     try:
         if items:
-            size = (_run_serial(call, items, size, write) if client is None
-                    else _run_dask(client, call, items, size, write))
+            size = (run_serial(call, items, size, write) if client is None
+                    else run_dask(client, call, items, size, write))
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (model.arguments.Terminated)
         result.interrupted = True
         result.signal = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
