@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels.people import sample_k_per_group
+
 
 def first_k_per_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Positions (into ``group``) of the ``k[g]`` smallest ``key`` in each group ``g``.
@@ -30,22 +32,14 @@ def first_k_per_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.n
 
 
 def sample_per_group(group: np.ndarray, k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Positions of a uniformly random ``k[g]``-subset of each group ``g``.
-
-    Each member is first kept with probability ``min(1, 2 k / n)`` (members
-    are exchangeable, so the subset stays uniform), which keeps the sort small
-    when few are drawn from large groups (a handful of lay-offs at a large
-    firm); groups left short fall back to all their members.
-    """
+    """Positions of a uniformly random ``k[g]``-subset of each group ``g``
+    (all its members if it has fewer): a partial shuffle per group, one
+    uniform per member drawn (:func:`model.kernels.people.sample_k_per_group`)."""
     if len(group) == 0:
         return np.zeros(0, np.int64)
-    size = np.bincount(group, minlength=len(k))
-    p = np.minimum(1.0, 2.0 * k / np.maximum(size, 1))
-    kept = rng.random(len(group)) < p[group]
-    short = np.bincount(group[kept], minlength=len(k)) < k
-    kept |= short[group]
-    pos = np.flatnonzero(kept)
-    return pos[first_k_per_group(group[pos], rng.random(len(pos)), k)]
+    k = np.asarray(k, np.int64)
+    n_uniforms = min(len(group), int(k[k > 0].sum()))
+    return sample_k_per_group(np.asarray(group, np.int64), k, rng.random(n_uniforms))
 
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:

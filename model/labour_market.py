@@ -167,6 +167,7 @@ class LabourMarket:
         self.village_pool_start = np.r_[0, np.cumsum((base > 0).sum(axis=1))].astype(np.int64)
         self.village_pool = np.nonzero(base > 0)[1].astype(np.int64)
         self.village_pool_base = base[base > 0]
+        self.reachable_pools = np.flatnonzero((base > 0).any(axis=0))
         self.pool_trade = np.tile(self.sector_trade, n_c + 1)
         self.firm_order = np.argsort(firms.pool, kind="stable")
         self.pool_first = np.searchsorted(firms.pool[self.firm_order], np.arange(self.n_pools + 1)).astype(np.int64)
@@ -350,7 +351,7 @@ class LabourMarket:
                 break
             vac = self.vacancies()
             pool_vac = np.bincount(firms.pool, weights=vac, minlength=self.n_pools)
-            if pool_vac.sum() == 0:
+            if pool_vac[self.reachable_pools].sum() == 0:  # no seeker could apply anywhere
                 break
             row, row_start, row_pool, row_cum = kernels.application_rows(
                 seekers, pop.capacity, pop.skill, pop.trade, pop.village, self.group_pattern, N_SKILLS,
@@ -362,7 +363,7 @@ class LabourMarket:
                 break
             taken, firm = kernels.apply_and_take(
                 seekers[ok], row[ok], row_start, row_pool, row_cum, rng.random((len(ok), 2)),
-                pool_vac, self.firm_order, self.pool_first, vac, firms.sector, self.sector_trade,
+                self.firm_order, self.pool_first, vac, firms.sector, self.sector_trade,
                 self.sector_age_max, pop.skill, pop.trade, pop.priority, pop.age,
                 lm.trade_match_bonus, lm.priority_bonus, lm.score_noise,
             )
@@ -395,7 +396,7 @@ class LabourMarket:
         fit = (pop.capacity[idle] == Capacity.FULL) & (pop.age[idle] <= lm.migrant_age_max_years)
         idle = idle[fit]
         rate = min(1.0, lm.migrant_job_finding_rate * self.departure_factor())
-        found = idle[m.rng.random(len(idle)) < rate]
+        found = idle[bernoulli_positions(len(idle), rate, m.rng)]
         room = self.migrant_vacancies()
         if len(found) > room:
             found = m.rng.choice(found, size=room, replace=False)

@@ -19,6 +19,47 @@ BASIC = 1  # Skill.BASIC: a certificate outside its trade counts as basic skill
 
 
 @njit(cache=True)
+def bisect_cdf(cum, a, b, u):
+    """The first ``j`` in ``[a, b)`` with ``cum[j] > u x total``, ``u`` in
+    [0, 1) (``cum`` cumulative, the last entry the total): the draw of ``j``
+    with probability proportional to its share.  Returns ``(j, u x total)``."""
+    t = u * cum[b - 1]
+    lo, hi = a, b - 1
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cum[mid] > t:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo, t
+
+
+@njit(cache=True)
+def guide_table(cum, a, b, guide):
+    """Index table for draws over ``cum[a:b]`` (cumulative, increasing):
+    ``guide[a + i]`` is the first ``j`` whose ``cum[j]`` exceeds ``i / (b - a)``
+    of the total, so that :func:`guided_cdf` starts next to its answer."""
+    step = cum[b - 1] / (b - a)
+    j = a
+    for i in range(b - a):
+        while j < b - 1 and cum[j] <= step * i:
+            j += 1
+        guide[a + i] = j
+
+
+@njit(cache=True)
+def guided_cdf(cum, guide, a, b, u):
+    """:func:`bisect_cdf` through a :func:`guide_table` (a step or two)."""
+    t = u * cum[b - 1]
+    j = guide[a + min(np.int64(u * (b - a)), b - a - 1)]
+    while j > a and cum[j - 1] > t:  # rounding put the guide past the answer
+        j -= 1
+    while j < b - 1 and cum[j] <= t:
+        j += 1
+    return j, t
+
+
+@njit(cache=True)
 def application_rows(
     seekers, capacity, skill, trade, village, group_pattern, n_skills, n_trades, directed,
     vp_start, vp_pool, vp_base, pattern_elig, pool_trade, pool_vac,
@@ -82,7 +123,7 @@ def application_rows(
 @njit(cache=True)
 def apply_and_take(
     seekers, row, row_start, row_pool, row_cum, u,
-    pool_vac, firm_order, pool_first, vac, firm_sector, sector_trade, sector_age_max,
+    firm_order, pool_first, vac, firm_sector, sector_trade, sector_age_max,
     skill, trade, priority, age, trade_match_bonus, priority_bonus, score_noise,
 ):
     """Applications and each firm's choice (``LabourMarket.match``).
@@ -98,44 +139,36 @@ def apply_and_take(
     """
     n = len(seekers)
     n_firms = len(vac)
-    # cumulative vacancies of the firms, in pool order
-    firm_cum = np.empty(len(firm_order), np.float64)
-    c = 0.0
-    for j in range(len(firm_order)):
-        c += vac[firm_order[j]]
-        firm_cum[j] = c
-    pool_before = np.zeros(len(pool_first), np.float64)
+    # each pool's firms with vacancies, and their cumulative vacancies
+    vacant = np.empty(len(firm_order), np.int64)
+    vacant_cum = np.empty(len(firm_order), np.float64)
+    vacant_start = np.zeros(len(pool_first), np.int64)
+    guide = np.empty(len(firm_order), np.int64)
+    m = 0
     for p in range(len(pool_first) - 1):
-        if pool_first[p] > 0:
-            pool_before[p] = firm_cum[pool_first[p] - 1]
+        c = 0.0
+        for j in range(pool_first[p], pool_first[p + 1]):
+            f = firm_order[j]
+            if vac[f] > 0:
+                c += vac[f]
+                vacant[m] = f
+                vacant_cum[m] = c
+                m += 1
+        vacant_start[p + 1] = m
+        if m > vacant_start[p]:
+            guide_table(vacant_cum, vacant_start[p], m, guide)
     app_firm = np.empty(n, np.int64)
     app_score = np.empty(n, np.float64)
     applicants = np.zeros(n_firms, np.int64)
     for k in range(n):
         r = row[k]
-        lo, hi = row_start[r], row_start[r + 1] - 1
-        t = u[k, 0] * row_cum[hi]
-        while lo < hi:  # first pool whose cumulative weight exceeds t
-            mid = (lo + hi) // 2
-            if row_cum[mid] > t:
-                hi = mid
-            else:
-                lo = mid + 1
+        lo, t = bisect_cdf(row_cum, row_start[r], row_start[r + 1], u[k, 0])
         pool = row_pool[lo]
         before = row_cum[lo - 1] if lo > row_start[r] else 0.0
-        frac = (t - before) / (row_cum[lo] - before)
-        frac = min(max(frac, 0.0), 1.0)
-        x = pool_before[pool] + frac * pool_vac[pool]
-        a, b = pool_first[pool], pool_first[pool + 1] - 1
-        while a < b:  # first firm of the pool whose cumulative vacancies exceed x
-            mid = (a + b) // 2
-            if firm_cum[mid] > x:
-                b = mid
-            else:
-                a = mid + 1
-        while vac[firm_order[a]] <= 0 and a > pool_first[pool]:  # x rounded onto the pool's end
-            a -= 1
-        f = firm_order[a]
+        frac = (t - before) / (row_cum[lo] - before)  # uniform again, given the pool
+        frac = min(max(frac, 0.0), 1.0 - 1e-16)
+        j, _ = guided_cdf(vacant_cum, guide, vacant_start[pool], vacant_start[pool + 1], frac)
+        f = vacant[j]
         s = seekers[k]
         sec = firm_sector[f]
         if age[s] > sector_age_max[sec]:

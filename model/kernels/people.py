@@ -131,24 +131,35 @@ def count_channel(channel, code):
 
 
 @njit(cache=True)
+def _zero_employment_one(h, hh_start, hh_size, able, capacity, channel, employed_channel, zero):
+    any_able = False
+    any_work = False
+    for i in range(hh_start[h], hh_start[h] + hh_size[h]):
+        ch = np.uint8(channel[i])
+        any_work |= employed_channel[ch]
+        any_able |= able[i] & (capacity[i] != OVER_AGE) & (ch != TRAINING)
+    zero[h] = any_able & (not any_work)
+
+
+@njit(cache=True)
 def zero_employment_of(people, hh, hh_start, hh_size, able, capacity, channel, employed_channel, zero):
     """Bring the zero-employment flag of the households of ``people`` up to date.
 
     :class:`model.agents.Household`: some member able to work (able, not
     over-age, not in training) and no member employed, a post included.
+    Many people are first marked by household, so that each household is
+    recomputed once and in order.
     """
+    if len(people) < 2000:
+        for k in range(len(people)):
+            _zero_employment_one(hh[people[k]], hh_start, hh_size, able, capacity, channel, employed_channel, zero)
+        return
+    marked = np.zeros(len(hh_start), np.bool_)
     for k in range(len(people)):
-        h = hh[people[k]]
-        any_able = False
-        any_work = False
-        for i in range(hh_start[h], hh_start[h] + hh_size[h]):
-            ch = channel[i]
-            if employed_channel[ch]:
-                any_work = True
-                break
-            if able[i] and capacity[i] != OVER_AGE and ch != TRAINING:
-                any_able = True
-        zero[h] = any_able and not any_work
+        marked[hh[people[k]]] = True
+    for h in range(len(hh_start)):
+        if marked[h]:
+            _zero_employment_one(h, hh_start, hh_size, able, capacity, channel, employed_channel, zero)
 
 
 @njit(cache=True)
@@ -168,9 +179,45 @@ def zero_employment_all(hh, able, capacity, channel, employed_channel, zero):
 
 @njit(cache=True)
 def count_in_channel_by(channel, code, key, n_keys):
-    """People in one channel, counted by ``key`` (trainees by institution)."""
-    out = np.zeros(n_keys + 1, np.int64)
+    """People in one channel (a rare one: trainees), counted by ``key``."""
+    out = np.zeros(n_keys, np.int64)
     for i in range(len(channel)):
-        inside = channel[i] == code
-        out[key[i] * inside + n_keys * (not inside)] += 1  # the others land in a spare slot
-    return out[:n_keys]
+        if channel[i] == code:  # rare: a branch that is seldom taken costs little
+            out[key[i]] += 1
+    return out
+
+
+@njit(cache=True)
+def sample_k_per_group(group, k, u):
+    """Positions of a uniformly random ``k[g]``-subset of the members of each
+    group ``g`` (all of them if fewer), by a partial Fisher-Yates shuffle
+    driven by ``u`` (one uniform per member drawn; :func:`model.arrays.sample_per_group`)."""
+    n_groups = len(k)
+    start = np.zeros(n_groups + 1, np.int64)
+    for j in range(len(group)):
+        start[group[j] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    members = np.empty(len(group), np.int64)
+    for j in range(len(group)):
+        members[fill[group[j]]] = j
+        fill[group[j]] += 1
+    out = np.empty(len(group), np.int64)
+    n = 0
+    used = 0
+    for g in range(n_groups):
+        a, b = start[g], start[g + 1]
+        take = min(max(k[g], 0), b - a)
+        if take == b - a:
+            for j in range(a, b):
+                out[n] = members[j]
+                n += 1
+            continue
+        for j in range(take):
+            r = a + j + min(np.int64(u[used] * (b - a - j)), b - a - j - 1)
+            used += 1
+            members[a + j], members[r] = members[r], members[a + j]
+            out[n] = members[a + j]
+            n += 1
+    return out[:n]

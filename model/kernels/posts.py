@@ -37,33 +37,45 @@ def candidates(channel, able, capacity, unemployed, hh, zero, weak_labour, eligi
 
 
 @njit(cache=True)
-def take_per_place(place, tier, vacant, n_tiers, u):
-    """Positions of the candidates each place takes (``public_posts.assign``):
-    up to its vacant posts, tier by tier (lower first), at random within a
-    tier (a partial Fisher-Yates shuffle driven by ``u``; it uses at most one
-    uniform per post filled).
+def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant, tier_table, u):
+    """Positions (into ``people``) of those each place takes
+    (:func:`~model.policies.public_posts.assign`): up to its vacant posts,
+    tier by tier (lower first), at random within a tier, by a partial
+    Fisher-Yates shuffle driven by ``u`` (at most one uniform per post).
+
+    A person's tier is ``tier_table[zero household, capacity]``
+    (:func:`~model.policies.public_posts.tier_table`).  People in places
+    with no vacancy, and (``idle_only``) people not idle, are passed over.
     """
+    n_tiers = np.int64(tier_table.max()) + 1
     n_keys = len(vacant) * n_tiers
+    key = np.empty(len(people), np.int64)
     start = np.zeros(n_keys + 1, np.int64)
-    for k in range(len(place)):
-        start[place[k] * n_tiers + tier[k] + 1] += 1
-    for key in range(n_keys):
-        start[key + 1] += start[key]
+    for k in range(len(people)):
+        i = people[k]
+        pl = place[i]
+        if vacant[pl] <= 0 or (idle_only and channel[i] != IDLE):
+            key[k] = -1
+            continue
+        key[k] = pl * n_tiers + tier_table[np.uint8(zero[hh[i]]), np.uint8(capacity[i])]
+        start[key[k] + 1] += 1
+    for j in range(n_keys):
+        start[j + 1] += start[j]
     fill = start[:-1].copy()
-    grouped = np.empty(len(place), np.int64)
-    for k in range(len(place)):
-        key = place[k] * n_tiers + tier[k]
-        grouped[fill[key]] = k
-        fill[key] += 1
-    out = np.empty(len(place), np.int64)
+    grouped = np.empty(start[n_keys], np.int64)
+    for k in range(len(people)):
+        if key[k] >= 0:
+            grouped[fill[key[k]]] = k
+            fill[key[k]] += 1
+    out = np.empty(start[n_keys], np.int64)
     n = 0
     used = 0
-    for p in range(len(vacant)):
-        left = vacant[p]
+    for pl in range(len(vacant)):
+        left = vacant[pl]
         for t in range(n_tiers):
             if left <= 0:
                 break
-            a, b = start[p * n_tiers + t], start[p * n_tiers + t + 1]
+            a, b = start[pl * n_tiers + t], start[pl * n_tiers + t + 1]
             if b - a <= left:
                 for j in range(a, b):
                     out[n] = grouped[j]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import first_k_per_group, stochastic_round
+from ..arrays import bernoulli_positions, first_k_per_group, stochastic_round
 from ..population import Capacity, Channel
 from ..schema import SECTORS
 
@@ -99,7 +99,7 @@ def recruit(model, seekers: np.ndarray) -> None:
     if fairs:
         reach = 1.0 - (1.0 - b.job_fair_reach) ** fairs
         idle = seekers[model.pop.channel[seekers] == Channel.NONE]
-        attendees = idle[model.rng.random(len(idle)) < reach]
+        attendees = idle[bernoulli_positions(len(idle), reach, model.rng)]
         quota -= len(place(model, _willing(model, attendees), limit=quota))
         model.market.match(attendees, rounds=1)
     if quota > 0:

@@ -31,6 +31,8 @@ Rules:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..arrays import lookup
@@ -99,19 +101,38 @@ def priority_tier(model, people: np.ndarray, channel: Channel) -> np.ndarray:
     behind all of them.
     """
     pop = model.pop
-    rule = model.p.levers.public_posts.priority
     zero = model.zero_employment_hh[pop.hh[people]]
-    weak = lookup(pop.capacity[people], WEAK_LABOUR, len(Capacity))
+    return _tiers(model.p.levers.public_posts.priority, channel, zero, pop.capacity[people])
+
+
+def _tiers(rule: str, channel: Channel, zero: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """:func:`priority_tier` from each candidate's zero-employment flag and capacity."""
+    weak = lookup(capacity, WEAK_LABOUR, len(Capacity))
     if rule == "zero_employment_first":
         tier = np.where(zero, 0, np.where(weak, 1, 2))
     elif rule == "weak_labour_first":
         tier = np.where(weak, 0, np.where(zero, 1, 2))
     else:
-        tier = np.zeros(len(people), np.int64)
+        tier = np.zeros(len(zero), np.int64)
     if channel == Channel.MAINTENANCE_POST and len(tier):
         behind = int(tier.max()) + 1  # past every tier of the rule
-        tier = tier + behind * ~lookup(pop.capacity[people], MAINTENANCE_FIRST, len(Capacity))
+        tier = tier + behind * ~lookup(capacity, MAINTENANCE_FIRST, len(Capacity))
     return tier
+
+
+def tier_table(model, channel: Channel, ordered: bool = True) -> np.ndarray:
+    """:func:`priority_tier` of every (zero-employment household, capacity)
+    as a table, ``[zero, capacity]`` (all 0 unless ``ordered``): the same
+    order of service, for :func:`model.kernels.posts.take_for_posts`."""
+    return _tier_table(model.p.levers.public_posts.priority if ordered else None, Channel(channel))
+
+
+@functools.lru_cache(maxsize=64)
+def _tier_table(rule: str | None, channel: Channel) -> np.ndarray:
+    zero, capacity = np.meshgrid([False, True], np.arange(len(Capacity)), indexing="ij")
+    if rule is None:
+        return np.zeros(zero.shape, np.int64)
+    return _tiers(rule, channel, zero.ravel(), capacity.ravel()).reshape(zero.shape).astype(np.int64)
 
 
 def candidates(model) -> np.ndarray:
@@ -125,19 +146,20 @@ def candidates(model) -> np.ndarray:
 
 def assign(
     model, people: np.ndarray, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None,
-    ordered: bool = True,
+    ordered: bool = True, idle_only: bool = False,
 ) -> np.ndarray:
-    """Fill vacant posts of one kind from ``people``: in priority order, or
-    (``ordered=False``) at random among them (:func:`vacancies` for ``holders``)."""
+    """Fill vacant posts of one kind from ``people`` (``idle_only``: those
+    of them still idle): in priority order, or (``ordered=False``) at random
+    among them (:func:`vacancies` for ``holders``)."""
     vac = vacancies(model, channel, quota, holders)
-    where = holder_place(model, channel)
-    people = people[vac[where[people]] > 0]
-    if len(people) == 0:
-        return people
-    place = where[people]
-    tier = priority_tier(model, people, channel) if ordered else np.zeros(len(people), np.int64)
+    if len(people) == 0 or not vac.any():
+        return np.asarray(people)[:0]
+    pop = model.pop
     n_uniforms = min(len(people), int(vac.sum()))
-    take = posts_kernels.take_per_place(place, tier, vac, int(tier.max()) + 1, model.rng.random(n_uniforms))
+    take = posts_kernels.take_for_posts(
+        np.asarray(people, np.int64), idle_only, pop.channel, pop.hh, model.zero_employment_hh, pop.capacity,
+        holder_place(model, channel), vac, tier_table(model, channel, ordered), model.rng.random(n_uniforms),
+    )
     chosen = people[take]
     model.market.start_work(chosen, channel)
     if model.month == 0 and len(chosen):
@@ -161,10 +183,7 @@ def fill(model) -> np.ndarray:
     """Villages and counties fill their vacant regular posts; returns who got one."""
     q = quotas(model)
     people = candidates(model)
-    placed = []
-    for channel in REGULAR_POSTS:
-        people = people[model.pop.channel[people] == Channel.NONE]
-        placed.append(assign(model, people, channel, q[channel]))
+    placed = [assign(model, people, channel, q[channel], idle_only=True) for channel in REGULAR_POSTS]
     return np.concatenate(placed)
 
 
@@ -172,10 +191,7 @@ def place_for_clearing(model, people: np.ndarray) -> np.ndarray:
     """Put ``people`` (one per household being cleared) on any free post:
     village, maintenance and agency posts first, then clearing posts."""
     q = quotas(model)
-    placed = []
-    for channel in CLEARING_ORDER:
-        people = people[model.pop.channel[people] == Channel.NONE]
-        placed.append(assign(model, people, channel, q[channel], ordered=False))
+    placed = [assign(model, people, channel, q[channel], ordered=False, idle_only=True) for channel in CLEARING_ORDER]
     return np.concatenate(placed)
 
 

@@ -41,7 +41,7 @@ import numpy as np
 from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
 from ..kernels import people as people_kernels
 from ..population import Capacity, Channel, Skill, is_market_work
-from ..schema import SECTORS, TRADES
+from ..schema import SECTORS
 
 UNDEREMPLOYED = (Channel.NONE, Channel.HOME_PIECEWORK, Channel.VILLAGE_POST, Channel.MAINTENANCE_POST)
 
@@ -148,6 +148,9 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     offer per household, at its county centre, else the college); returns
     who enrolled."""
     rng = model.rng
+    free = free_seats(model)
+    if not free.any():  # no seat to offer: nobody is asked
+        return np.zeros(0, np.int64)
     people = _available_now(model, people)
     people = people[rng.random(len(people)) < model.p.behaviour.monitoring.training_offer_uptake]
     if len(people) == 0:
@@ -156,7 +159,6 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     people = people[rng.permutation(len(people))]
     _, first = np.unique(model.pop.hh[people], return_index=True)
     people = people[first]
-    free = free_seats(model)
     enrolled = []
     by_county = [i for i in model.institutions if i.county >= 0] + [i for i in model.institutions if i.county < 0]
     for inst in by_county:
@@ -166,14 +168,13 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
         chosen = mine[: free[inst.index]]
         _enrol(model, inst, chosen)
         enrolled.append(chosen)
-        people = np.setdiff1d(people, chosen, assume_unique=True)
+        people = people[model.pop.channel[people] != Channel.TRAINING]  # the chosen are enrolled now
     return np.concatenate(enrolled) if enrolled else people[:0]
 
 
 def _ordering_firms(model, trade: int, county: int) -> np.ndarray:
     firms = model.firms
-    sector_trade = np.array([TRADES.index(getattr(model.p.sectors, s).trade) for s in SECTORS])
-    ok = (sector_trade[firms.sector] == trade) & (firms.capacity > 0)
+    ok = (model.market.sector_trade[firms.sector] == trade) & (firms.capacity > 0)
     ok &= firms.sector != SECTORS.index("export_employer")
     if county >= 0:
         ok &= firms.county == county
