@@ -23,6 +23,7 @@ from experiments import store
 from experiments.cli import EXIT_ALL_FAILED
 from model.cli import main
 
+from ..conftest import require
 from .conftest import BASELINE, cli, subprocess_env, wait_for, write_spec
 
 HERE = "tests.experiments.test_refusals"
@@ -186,7 +187,7 @@ def test_an_all_failed_sweep_exits_non_zero_and_a_partly_failed_one_says_how_man
 
 
 def test_polars_reads_a_mixed_store_and_failed_rows_hold_nulls(tmp_path, capsys):
-    polars = pytest.importorskip("polars") if os.environ.get("CI") != "true" else __import__("polars")
+    polars = require("polars", "pip install -e .[dev]")
     spec = write_spec(tmp_path, model=f"{HERE}:half_fails", outcomes=["y"], analysis={})
     out = tmp_path / "out"
     assert wengang(["sweep", spec, "--out", out, "--serial", "--batch-size", "3", "--quiet",
@@ -254,3 +255,15 @@ def test_a_corrupt_part_is_named_by_analyze_and_rerun_by_resume(tmp_path, capsys
     pd.testing.assert_frame_equal(again, reference)
     assert wengang(["analyze", out, "--quiet"], capsys)[0] == 0
     assert len(pd.read_parquet(out / "runs")) == 40  # readers of the folder skip the corrupt part
+
+
+def test_a_range_beyond_the_documented_one_runs_with_one_warning_line(tmp_path, real_model):
+    from experiments.modelref import range_notices
+    from experiments.spec import load_spec
+
+    params = {"levers.training.daily_allowance_yuan": {"min": 0, "max": 400},
+              "levers.monitoring.coverage": {"min": 0, "max": 1}}
+    spec = load_spec(write_spec(tmp_path, model="model:simulate", scenario=str(BASELINE), scale=0.02,
+                                months=13, parameters=params, outcomes=["employed_end"], analysis={}))
+    assert range_notices(spec) == ["warning: parameters.levers.training.daily_allowance_yuan samples "
+                                   "[0, 400], beyond its documented plausible range [0, 150]"]
