@@ -10,6 +10,7 @@ import pytest
 from experiments import store
 from experiments.cli import EXIT_INPUT, EXIT_OK, register_analyze, register_sweep
 
+from ..conftest import need, require
 from .conftest import cli, subprocess_env, write_spec
 
 CLI_TIMEOUT_S = 180
@@ -124,7 +125,7 @@ def test_jobqueue_cluster_from_the_example_config(tmp_path, monkeypatch):
 
     from experiments.cluster import jobqueue_cluster
 
-    pytest.importorskip("dask_jobqueue")  # an optional dependency (wengang[cluster])
+    require("dask_jobqueue", "pip install -e .[cluster]")
 
     from .conftest import ROOT
 
@@ -147,8 +148,7 @@ def test_wengang_validate_uses_the_experiment_validator(tmp_path):
     """``wengang validate`` (model.cli) finds experiment specs through the entry point."""
     from .conftest import VENV_BIN
 
-    if not (VENV_BIN / "wengang").exists():
-        pytest.skip("the wengang command is not installed (pip install -e .)")
+    need((VENV_BIN / "wengang").exists(), "the wengang command is not installed", "pip install -e .")
     good, bad = write_spec(tmp_path, name="good"), write_spec(tmp_path, name="bad", samplr=1)
     done = subprocess.run(cli("validate", str(good)), capture_output=True, text=True,
                           timeout=CLI_TIMEOUT_S, env=subprocess_env())

@@ -8,7 +8,9 @@ import pytest
 
 from experiments import cluster
 
-threadpoolctl = pytest.importorskip("threadpoolctl")
+from ..conftest import require
+
+threadpoolctl = require("threadpoolctl", "pip install -e .")
 
 
 def thread_state() -> tuple[dict[str, str | None], list[int]]:
