@@ -296,8 +296,7 @@ def _listening(port: int) -> bool:
 def test_sigterm_to_the_app_stops_its_server():
     import psutil
 
-    if os.environ.get("CI") != "true":  # under CI a missing dashboard must fail, not skip
-        require("solara", "pip install -e .[app]")
+    require("solara", "pip install -e .[app]")  # skips on a laptop without it, fails under CI
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
