@@ -22,7 +22,7 @@ from typing import Any
 
 from . import arguments as a
 from .provenance import dumps_strict, git_state, loads_strict, package_version
-from .validation import InputError, Problem, load_yaml, parse_override, read_text
+from .validation import InputError, Problem, load_yaml, parse_override, read_text, split_path
 
 EXIT_INPUT = a.EXIT_INPUT
 EXIT_INTERRUPTED = 130
@@ -53,7 +53,7 @@ def _overrides(pairs: list[str] | None) -> tuple[dict[str, Any], list[Problem]]:
         except InputError as exc:
             problems += exc.problems
             continue
-        out[key] = value
+        out[".".join(split_path(key))] = value
     return out, problems
 
 
@@ -76,9 +76,15 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     problems = a.check_seed(args.seed) + a.check_scale_value(args.scale)
     limit = Run.model_fields["months"].metadata
     max_months = next((m.le for m in limit if getattr(m, "le", None) is not None), None)
-    problems += a.check_count(args.months, "--months", 1, max_months)
     overrides, found = _overrides(args.set)
     problems += found
+    # the run's length is checked against the warm-up here, by whichever flag set it
+    set_months = overrides.pop("run.months", None)
+    if isinstance(set_months, float) and set_months.is_integer():
+        set_months = int(set_months)  # YAML's 14.0, as the schema would take it
+    months, months_flag = ((args.months, "--months") if args.months is not None or set_months is None
+                           else (set_months, "--set run.months"))
+    problems += a.check_count(months, months_flag, 1, max_months)
     scenario = None
     try:
         scenario = load_scenario(args.scenario, overrides)
@@ -88,12 +94,12 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     problems += a.check_out(out, args.force, _owned_run_files(out))
     if scenario is not None and not problems:
         run = scenario.params.run
-        problems += a.check_months(args.months, run.warmup_months, max_months)
+        problems += a.check_months(months, run.warmup_months, max_months, months_flag)
         problems += a.check_scale(args.scale, scenario.params)
     a.refuse(problems)
-    if args.months is not None:
-        overrides["run.months"] = args.months
-        scenario = scenario.with_overrides({"run.months": args.months})
+    if months is not None:
+        overrides["run.months"] = months
+        scenario = scenario.with_overrides({"run.months": months})
     scale = args.scale if args.scale is not None else scenario.params.run.scale
     return RunPlan(scenario, Path(args.scenario), overrides, args.seed, scale, out,
                    notices=scenario.outside_range())

@@ -315,3 +315,11 @@ def test_sigterm_to_the_app_stops_its_server():
         assert not alive and not _listening(port)
     finally:
         os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+
+
+def test_a_short_run_set_through_set_is_refused_the_same_way(tmp_path, capsys):
+    out = tmp_path / "out"
+    line = refused(["run", BASELINE, "--out", out, "--set", "run.months=2"], capsys)
+    assert line.startswith("--set run.months: 2 month(s) leave no month after the warm-up of 12")
+    assert line.endswith("add --set run.warmup_months=1, or ask for --months 13 or more")
+    assert not out.exists()
