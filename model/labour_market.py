@@ -346,6 +346,7 @@ class LabourMarket:
         pop, firms, rng, lm = m.pop, m.firms, m.rng, m.p.labour_market
         hired_all = []
         seekers = np.asarray(seekers, np.int64)
+        row = key_of_row = None
         for _ in range(rounds):
             if len(seekers) == 0:
                 break
@@ -353,12 +354,16 @@ class LabourMarket:
             pool_vac = np.bincount(firms.pool, weights=vac, minlength=self.n_pools)
             if pool_vac[self.reachable_pools].sum() == 0:  # no seeker could apply anywhere
                 break
-            row, row_start, row_pool, row_cum = kernels.application_rows(
-                seekers, pop.capacity, pop.skill, pop.trade, pop.village, self.group_pattern, N_SKILLS,
-                len(TRADES), directed, self.village_pool_start, self.village_pool, self.village_pool_base,
-                self.pattern_elig, self.pool_trade, pool_vac,
+            if row is None:
+                row, key_of_row = kernels.seeker_rows(
+                    seekers, pop.capacity, pop.skill, pop.trade, pop.village, self.group_pattern, N_SKILLS,
+                    len(TRADES), len(pop.village_x), directed,
+                )
+            row_start, row_pool, row_cum = kernels.row_weights(
+                key_of_row, len(TRADES), directed, self.village_pool_start, self.village_pool,
+                self.village_pool_base, self.pattern_elig, self.pool_trade, pool_vac,
             )
-            ok = np.flatnonzero(row >= 0)
+            ok = np.flatnonzero(np.diff(row_start)[row] > 0)
             if len(ok) == 0:
                 break
             taken, firm = kernels.apply_and_take(
@@ -372,7 +377,7 @@ class LabourMarket:
             hired_all.append(hired)
             keep = np.ones(len(seekers), bool)
             keep[ok[taken]] = False
-            seekers = seekers[keep]
+            seekers, row = seekers[keep], row[keep]
         return np.concatenate(hired_all) if hired_all else np.zeros(0, np.int64)
 
     def effective_skill(self, people: np.ndarray, in_trade: np.ndarray) -> np.ndarray:

@@ -32,8 +32,8 @@ from .labour_market import LabourMarket, build_firms
 from .kernels import households as household_kernels
 from .kernels import people as people_kernels
 from .population import (
-    EMPLOYED_BY_CHANNEL, ON_POST_BY_CHANNEL, Capacity, Channel, build_population, county_people, is_employed,
-    is_on_post,
+    EMPLOYED_BITS, EMPLOYED_BY_CHANNEL, ON_POST_BITS, Capacity, Channel, build_population, county_people,
+    is_employed, is_on_post,
 )
 from .policies import export, monitoring, parks, public_posts, training
 from .scenario import LoadedScenario, as_scenario
@@ -74,7 +74,7 @@ class EmploymentModel(mesa.Model):
             raise ValueError(f"scale must lie in (0, 1], not {requested}")
 
         self.pop = build_population(self.p, requested, self.rng)
-        self._age0_order = np.argsort(self.pop.age, kind="stable")
+        self._age0_order = people_kernels.age_order(self.pop.age)
         self._age0_sorted = self.pop.age[self._age0_order]
         self.scale = self.pop.n_people / float(self.pop.weight.sum())
         self.hh_weight = self.pop.hh_weight
@@ -198,7 +198,7 @@ class EmploymentModel(mesa.Model):
         pop, inc = self.pop, self.p.income
         # new arrays each month, as before: a reader may keep last month's
         pop.income = np.empty(pop.n_people)
-        self.income_per_head = np.zeros(pop.n_households)
+        self.income_per_head = np.zeros(pop.n_households)  # the pass adds up each household's income here
         self.below_line_hh = np.empty(pop.n_households, bool)
         table, channel_trade = outcomes.income_table(self)
         sums = household_kernels.month_end(
@@ -297,7 +297,7 @@ class EmploymentModel(mesa.Model):
         self.touch(recovered)
         self._post_terms_due, self._trainees = people_kernels.spells_and_ability(
             pop.capacity, pop.ill, pop.age, pop.channel, pop.tenure, pop.unemployed_months, self.able,
-            EMPLOYED_BY_CHANNEL, ON_POST_BY_CHANNEL, p.working_age_min_years, p.labour_exit_age_years,
+            EMPLOYED_BITS, ON_POST_BITS, p.working_age_min_years, p.labour_exit_age_years,
             self.p.levers.public_posts.max_term_months,
         )
 
@@ -307,11 +307,15 @@ class EmploymentModel(mesa.Model):
         training pool (and ``in_training_pool``), who may search, graduates
         who may be referred, the cohort whose placement is measured."""
         pop, t, b = self.pop, self.p.levers.training, self.p.behaviour.training
-        return people_kernels.selections(
+        short_pool = np.empty(pop.n_people, bool)
+        may_search = np.empty(pop.n_people, bool)
+        graduates, cohort = people_kernels.selections(
             self.able, pop.channel, pop.capacity, pop.age, pop.skill, pop.graduated_month, self.in_training_pool,
-            ON_POST_BY_CHANNEL, self.month, float(self.p.population.overage_age_years), float(t.age_min),
-            float(t.age_max), b.placement_window_months, b.placement_measured_after_months,
+            short_pool, may_search, ON_POST_BITS, self.month, float(self.p.population.overage_age_years),
+            float(t.age_min), float(t.age_max), b.placement_window_months, b.placement_measured_after_months,
         )
+        pool = np.flatnonzero(self.in_training_pool)
+        return np.flatnonzero(short_pool), pool, np.flatnonzero(may_search), graduates, cohort
 
     def step(self) -> None:
         """Advance one month."""

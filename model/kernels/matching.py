@@ -1,13 +1,13 @@
 """Kernels of the matching rule (:meth:`model.labour_market.LabourMarket.match`).
 
-One round is two kernels.  :func:`application_rows` weighs, for each seeker,
-the pools it may apply to (``vacancies x exp(-distance/commute_scale)`` over
-the pools within reach that admit its capacity and skill, as
-``LabourMarket.base`` and ``pattern_elig`` hold them).  Seekers who see the
-same pools with the same weights share a row, computed once, sparse over the
-pools their village reaches.  :func:`apply_and_take` then sends each seeker
-with a positive row to a firm and lets each firm take its best applicants up
-to its vacancies.
+Seekers who see the same pools with the same weights share a row
+(:func:`seeker_rows`, once per matching call).  Each round,
+:func:`row_weights` weighs each row's pools (``vacancies x
+exp(-distance/commute_scale)`` over the pools within reach that admit the
+row's capacity and skill, as ``LabourMarket.base`` and ``pattern_elig`` hold
+them; sparse over the pools the village reaches), and :func:`apply_and_take`
+sends each seeker with a non-empty row to a firm and lets each firm take its
+best applicants up to its vacancies.
 """
 
 from __future__ import annotations
@@ -60,21 +60,15 @@ def guided_cdf(cum, guide, a, b, u):
 
 
 @njit(cache=True)
-def application_rows(
-    seekers, capacity, skill, trade, village, group_pattern, n_skills, n_trades, directed,
-    vp_start, vp_pool, vp_base, pattern_elig, pool_trade, pool_vac,
-):
-    """Each seeker's row of pool weights (``LabourMarket.match``, the choice of pool).
-
-    Returns ``(row, row_start, row_pool, row_cum)``: ``row[k]`` is seeker
-    ``k``'s row (-1 when no pool it may apply to has a vacancy); row ``r``
-    holds pools ``row_pool[row_start[r]:row_start[r + 1]]`` with cumulative
-    weights ``row_cum`` (the last is the row's total).  ``directed`` keeps
-    only pools in the seeker's trade (institution referrals).
+def seeker_rows(seekers, capacity, skill, trade, village, group_pattern, n_skills, n_trades, n_villages, directed):
+    """The row of pool weights each seeker sees (``LabourMarket.match``):
+    seekers of one eligibility pattern (and, ``directed``, trade) in one
+    village share a row.  Returns ``(row, key_of_row)``; a row's key is
+    ``kind x n_villages + village``.  Fixed for a matching call: a round
+    only reweighs the rows (:func:`row_weights`).
     """
     n = len(seekers)
-    n_villages = len(vp_start) - 1
-    n_kinds = pattern_elig.shape[0] * (n_trades if directed else 1)
+    n_kinds = (np.int64(group_pattern.max()) + 1) * (n_trades if directed else 1)
     row_of_key = np.full(n_kinds * n_villages, -1, np.int64)
     key_of_row = np.empty(min(n, n_kinds * n_villages), np.int64)
     row = np.empty(n, np.int64)
@@ -92,6 +86,21 @@ def application_rows(
             key_of_row[r] = key
             n_rows += 1
         row[k] = r
+    return row, key_of_row[:n_rows]
+
+
+@njit(cache=True)
+def row_weights(key_of_row, n_trades, directed, vp_start, vp_pool, vp_base, pattern_elig, pool_trade, pool_vac):
+    """Each row's pools and cumulative weights this round (the choice of
+    pool, ``LabourMarket.match``): ``vacancies x exp(-distance/commute_scale)``
+    over the pools the village reaches whose sector admits the pattern
+    (``directed``: only pools in the row's trade).  Returns ``(row_start,
+    row_pool, row_cum)``: row ``r`` holds pools ``row_pool[row_start[r]:row_start[r + 1]]``
+    with cumulative weights ``row_cum`` (the last is the row's total); a
+    row with no pool that has a vacancy is empty.
+    """
+    n_rows = len(key_of_row)
+    n_villages = len(vp_start) - 1
     width = 0
     for v in range(n_villages):
         width = max(width, vp_start[v + 1] - vp_start[v])
@@ -114,10 +123,7 @@ def application_rows(
                 row_cum[m] = cum
                 m += 1
         row_start[r + 1] = m
-    for k in range(n):
-        if row_start[row[k] + 1] == row_start[row[k]]:
-            row[k] = -1
-    return row, row_start, row_pool[:m], row_cum[:m]
+    return row_start, row_pool[:m], row_cum[:m]
 
 
 @njit(cache=True)

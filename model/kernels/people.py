@@ -31,7 +31,7 @@ def age_and_find_ill(age, ill, months):
 
 @njit(cache=True)
 def spells_and_ability(
-    capacity, ill, age, channel, tenure, unemployed, able, employed_channel, post_channel,
+    capacity, ill, age, channel, tenure, unemployed, able, employed_bits, post_bits,
     working_age_min, exit_age, post_term,
 ):
     """The end of ``_people_month``: tenure of the employed, who is able to
@@ -39,74 +39,78 @@ def spells_and_ability(
     the able and idle.  Returns the post holders whose term is up
     (:func:`model.policies.public_posts.expire_terms`) and the trainees
     (:func:`model.policies.training.progress`); neither changes before those
-    rules act on them this month.
+    rules act on them this month.  ``employed_bits`` and ``post_bits``:
+    channel sets as bits (:data:`model.population.EMPLOYED_BITS`).
     """
     n = len(channel)
+    for i in range(n):  # branch-free: the loop vectorises
+        ch = np.int64(channel[i])
+        tenure[i] += (employed_bits >> ch) & 1
+        a = (capacity[i] < NO_CAPACITY) & (not ill[i]) & (age[i] >= working_age_min) & (age[i] < exit_age)
+        able[i] = a
+        unemployed[i] += a & (ch == IDLE)
     due = np.empty(n, np.int64)
     trainees = np.empty(n, np.int64)
     n_due = 0
     n_trainees = 0
-    for i in range(n):  # branch-free: & and | on booleans, lists written always
-        ch = np.uint8(channel[i])  # unsigned: table look-ups need no wraparound test
-        tenure[i] += employed_channel[ch]
-        a = (capacity[i] < NO_CAPACITY) & (not ill[i]) & (age[i] >= working_age_min) & (age[i] < exit_age)
-        able[i] = a
-        unemployed[i] += a & (ch == IDLE)
-        due[n_due] = i
-        n_due += post_channel[ch] & (tenure[i] >= post_term)
-        trainees[n_trainees] = i
-        n_trainees += ch == TRAINING
+    for i in range(n):  # the few: a seldom-taken branch
+        ch = np.int64(channel[i])
+        if ch >= TRAINING or ((post_bits >> ch) & 1):
+            if ch == TRAINING:
+                trainees[n_trainees] = i
+                n_trainees += 1
+            elif ((post_bits >> ch) & 1) and tenure[i] >= post_term:
+                due[n_due] = i
+                n_due += 1
     return due[:n_due], trainees[:n_trainees]
 
 
 @njit(cache=True)
 def selections(
-    able, channel, capacity, age, skill, graduated_month, in_pool, post_channel, month,
+    able, channel, capacity, age, skill, graduated_month, in_pool, short_pool, may_search, post_bits, month,
     short_course_age_max, train_age_min, train_age_max, window, lag,
 ):
     """The month's selections, after training's completions, in one pass.
 
-    Returns, as index lists:
+    Sets, as masks over the people (lists are ``np.flatnonzero`` of them):
 
-    * the short-course pool: able, unskilled, under ``short_course_age_max``
-      (:func:`model.policies.training.short_courses`);
-    * the training pool: able, in the course's age window, full or half
-      labour, not certified (:func:`model.policies.training.eligible_pool`);
-      ``in_pool`` is set to its mask;
-    * who may search: able and idle, or full labour on a public post
-      (:meth:`model.labour_market.LabourMarket.seekers`, before its draw);
-    * graduates in their placement window, idle and able
-      (:func:`model.policies.training.referrals`, before its draw);
-    * the cohort whose placement is measured this month
-      (graduated ``lag`` months ago, :func:`model.policies.training.measure_placement`).
+    * ``short_pool``, the short-course pool: able, unskilled, under
+      ``short_course_age_max`` (:func:`model.policies.training.short_courses`);
+    * ``in_pool``, the training pool: able, in the course's age window, full
+      or half labour, not certified (:func:`model.policies.training.eligible_pool`);
+    * ``may_search``: able and idle, or full labour on a public post
+      (``post_bits``, :data:`model.population.ON_POST_BITS`;
+      :meth:`model.labour_market.LabourMarket.seekers`, before its draw).
+
+    Returns, as index lists, the few: graduates in their placement window,
+    idle and able (:func:`model.policies.training.referrals`, before its
+    draw), and the cohort whose placement is measured this month (graduated
+    ``lag`` months ago, :func:`model.policies.training.measure_placement`).
     """
     n = len(channel)
-    short = np.empty(n, np.int64)
-    pool = np.empty(n, np.int64)
-    search = np.empty(n, np.int64)
     recent = np.empty(n, np.int64)
     cohort = np.empty(n, np.int64)
-    n_short = n_pool = n_search = n_recent = n_cohort = 0
-    for i in range(n):  # branch-free: & and | on booleans, lists written always
+    n_recent = n_cohort = 0
+    since = month - max(window, lag)
+    for i in range(n):  # branch-free masks: the loop vectorises
         a = able[i]
-        ch = np.uint8(channel[i])  # unsigned: table look-ups need no wraparound test
+        ch = np.int64(channel[i])
         cap = capacity[i]
         x = age[i]
+        sk = skill[i]
+        short_pool[i] = a & (sk == UNSKILLED) & (x < short_course_age_max)
+        in_pool[i] = a & (x >= train_age_min) & (x <= train_age_max) & (cap <= HALF) & (sk < CERTIFIED)
+        may_search[i] = a & ((ch == IDLE) | ((((post_bits >> ch) & 1) != 0) & (cap == FULL)))
+    for i in range(n):  # the few who graduated lately: a seldom-taken branch
         g = graduated_month[i]
-        idle = ch == IDLE
-        cohort[n_cohort] = i
-        n_cohort += g == month - lag
-        short[n_short] = i
-        n_short += a & (skill[i] == UNSKILLED) & (x < short_course_age_max)
-        trainable = a & (x >= train_age_min) & (x <= train_age_max) & (cap <= HALF) & (skill[i] < CERTIFIED)
-        in_pool[i] = trainable
-        pool[n_pool] = i
-        n_pool += trainable
-        search[n_search] = i
-        n_search += a & (idle | (post_channel[ch] & (cap == FULL)))
-        recent[n_recent] = i
-        n_recent += a & idle & (month - g <= window)
-    return short[:n_short], pool[:n_pool], search[:n_search], recent[:n_recent], cohort[:n_cohort]
+        if g >= since:
+            if g == month - lag:
+                cohort[n_cohort] = i
+                n_cohort += 1
+            if able[i] & (channel[i] == IDLE) & (month - g <= window):
+                recent[n_recent] = i
+                n_recent += 1
+    return recent[:n_recent], cohort[:n_cohort]
 
 
 @njit(cache=True)
@@ -221,3 +225,39 @@ def sample_k_per_group(group, k, u):
             out[n] = members[a + j]
             n += 1
     return out[:n]
+
+
+@njit(cache=True)
+def age_order(age):
+    """The people in ascending order of age (``np.argsort(age)``; ties in any
+    order): a counting sort into buckets of a day or so, then an insertion
+    sort within each bucket (a handful of people)."""
+    n = len(age)
+    per_year = 12.0 * 32.0
+    top = 0
+    for i in range(n):
+        top = max(top, np.int64(age[i] * per_year))
+    start = np.zeros(top + 2, np.int64)
+    for i in range(n):
+        start[np.int64(age[i] * per_year) + 1] += 1
+    for b in range(top + 1):
+        start[b + 1] += start[b]
+    fill = start[:-1].copy()
+    order = np.empty(n, np.int64)
+    key = np.empty(n, np.float64)  # the ages, carried along so the sort reads them in order
+    for i in range(n):
+        b = np.int64(age[i] * per_year)
+        order[fill[b]] = i
+        key[fill[b]] = age[i]
+        fill[b] += 1
+    for b in range(top + 1):
+        for j in range(start[b] + 1, start[b + 1]):
+            x, y = order[j], key[j]
+            k = j - 1
+            while k >= start[b] and key[k] > y:
+                order[k + 1] = order[k]
+                key[k + 1] = key[k]
+                k -= 1
+            order[k + 1] = x
+            key[k + 1] = y
+    return order

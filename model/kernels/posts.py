@@ -21,23 +21,22 @@ def holders_by_place(channel, village, county, post_channel, county_post, n_plac
 
 
 @njit(cache=True)
-def candidates(channel, able, capacity, unemployed, hh, zero, weak_labour, eligibility_months):
-    """The people who qualify for a regular post
+def candidates(channel, able, capacity, unemployed, hh_start, hh_size, zero, weak_bits, eligibility_months, out):
+    """Sets ``out`` to who qualifies for a regular post
     (:func:`~model.policies.public_posts.candidates`: able, idle, and in a
-    zero-employment household, of weak, half or over-age labour, or
-    unemployed ``eligibility_months``)."""
-    out = np.empty(len(channel), np.int64)
-    n = 0
-    for i in range(len(channel)):  # branch-free: & and | on booleans, the list written always
-        out[n] = i
-        n += (channel[i] == IDLE) & able[i] & (
-            zero[np.uint64(hh[i])] | weak_labour[np.uint8(capacity[i])] | (unemployed[i] >= eligibility_months)
-        )
-    return out[:n]
+    zero-employment household, of weak, half or over-age labour (capacities
+    as bits, ``weak_bits``), or unemployed ``eligibility_months``)."""
+    for i in range(len(channel)):  # branch-free: the loop vectorises
+        weak = ((weak_bits >> np.int64(capacity[i])) & 1) != 0
+        out[i] = (channel[i] == IDLE) & able[i] & (weak | (unemployed[i] >= eligibility_months))
+    for h in range(len(zero)):  # members of zero-employment households (a few)
+        if zero[h]:
+            for i in range(hh_start[h], hh_start[h] + hh_size[h]):
+                out[i] |= (channel[i] == IDLE) & able[i]
 
 
 @njit(cache=True)
-def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant, tier_table, u):
+def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant, tier_table, u, place_first):
     """Positions (into ``people``) of those each place takes
     (:func:`~model.policies.public_posts.assign`): up to its vacant posts,
     tier by tier (lower first), at random within a tier, by a partial
@@ -46,12 +45,28 @@ def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant
     A person's tier is ``tier_table[zero household, capacity]``
     (:func:`~model.policies.public_posts.tier_table`).  People in places
     with no vacancy, and (``idle_only``) people not idle, are passed over.
+    With ``people`` in ascending order and ``place_first`` the first person
+    of each place (people contiguous by place), only the people of places
+    with a vacancy are looked at.
     """
     n_tiers = np.int64(tier_table.max()) + 1
     n_keys = len(vacant) * n_tiers
-    key = np.empty(len(people), np.int64)
+    if len(place_first):
+        look = np.empty(len(people), np.int64)
+        n_look = 0
+        for pl in range(len(vacant)):
+            if vacant[pl] > 0:
+                a = np.searchsorted(people, place_first[pl])
+                b = np.searchsorted(people, place_first[pl + 1])
+                for k in range(a, b):
+                    look[n_look] = k
+                    n_look += 1
+        look = look[:n_look]
+    else:
+        look = np.arange(len(people))
+    key = np.full(len(people), -1, np.int64)
     start = np.zeros(n_keys + 1, np.int64)
-    for k in range(len(people)):
+    for k in look:
         i = people[k]
         pl = place[i]
         if vacant[pl] <= 0 or (idle_only and channel[i] != IDLE):
@@ -63,7 +78,7 @@ def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant
         start[j + 1] += start[j]
     fill = start[:-1].copy()
     grouped = np.empty(start[n_keys], np.int64)
-    for k in range(len(people)):
+    for k in look:
         if key[k] >= 0:
             grouped[fill[key[k]]] = k
             fill[key[k]] += 1

@@ -41,7 +41,7 @@ from ..population import COUNTY_POSTS, POST_CHANNELS, Capacity, Channel
 
 WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
 MAINTENANCE_FIRST = (Capacity.WEAK, Capacity.OVER_AGE)
-_WEAK = lookup(np.arange(len(Capacity)), WEAK_LABOUR, len(Capacity))
+_WEAK_BITS = sum(1 << int(c) for c in WEAK_LABOUR)
 REGULAR_POSTS = (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST)
 CLEARING_ORDER = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.CLEARING_POST)
 
@@ -74,6 +74,19 @@ def quotas(model) -> dict[Channel, np.ndarray]:
 def holder_place(model, channel: Channel) -> np.ndarray:
     """Village (or county, for agency and clearing posts) of each person, as the post's place."""
     return model.pop.county if channel in COUNTY_POSTS else model.pop.village
+
+
+def _first_of_place(model, channel: Channel) -> np.ndarray:
+    """The first person of each village (or county): people are contiguous by place."""
+    key = "county" if channel in COUNTY_POSTS else "village"
+    cache = getattr(model, "_first_of_place", None)
+    if cache is None:
+        cache = model._first_of_place = {}
+    if key not in cache:
+        where = holder_place(model, channel)
+        n = len(model.pop.county_x) if key == "county" else len(model.pop.village_x)
+        cache[key] = np.searchsorted(where, np.arange(n + 1)).astype(np.int64)
+    return cache[key]
 
 
 def post_holders(model) -> np.ndarray:
@@ -138,27 +151,33 @@ def _tier_table(rule: str | None, channel: Channel) -> np.ndarray:
 def candidates(model) -> np.ndarray:
     """Idle able people who qualify for a regular post (one pass, :func:`model.kernels.posts.candidates`)."""
     pop = model.pop
-    return posts_kernels.candidates(
-        pop.channel, model.able, pop.capacity, pop.unemployed_months, pop.hh, model.zero_employment_hh, _WEAK,
-        model.p.levers.public_posts.eligibility_unemployed_months,
+    qualifies = np.empty(pop.n_people, bool)
+    posts_kernels.candidates(
+        pop.channel, model.able, pop.capacity, pop.unemployed_months, pop.hh_start, pop.hh_size,
+        model.zero_employment_hh, _WEAK_BITS, model.p.levers.public_posts.eligibility_unemployed_months, qualifies,
     )
+    return np.flatnonzero(qualifies)
 
 
 def assign(
     model, people: np.ndarray, channel: Channel, quota: np.ndarray, holders: np.ndarray | None = None,
-    ordered: bool = True, idle_only: bool = False,
+    ordered: bool = True, idle_only: bool = False, ascending: bool = False,
 ) -> np.ndarray:
     """Fill vacant posts of one kind from ``people`` (``idle_only``: those
     of them still idle): in priority order, or (``ordered=False``) at random
-    among them (:func:`vacancies` for ``holders``)."""
+    among them (:func:`vacancies` for ``holders``).  ``ascending``: the
+    people are in ascending order, so only those of places with a vacancy
+    need be looked at."""
     vac = vacancies(model, channel, quota, holders)
     if len(people) == 0 or not vac.any():
         return np.asarray(people)[:0]
     pop = model.pop
+    place = holder_place(model, channel)
+    place_first = _first_of_place(model, channel) if ascending else np.zeros(0, np.int64)
     n_uniforms = min(len(people), int(vac.sum()))
     take = posts_kernels.take_for_posts(
         np.asarray(people, np.int64), idle_only, pop.channel, pop.hh, model.zero_employment_hh, pop.capacity,
-        holder_place(model, channel), vac, tier_table(model, channel, ordered), model.rng.random(n_uniforms),
+        place, vac, tier_table(model, channel, ordered), model.rng.random(n_uniforms), place_first,
     )
     chosen = people[take]
     model.market.start_work(chosen, channel)
@@ -183,7 +202,7 @@ def fill(model) -> np.ndarray:
     """Villages and counties fill their vacant regular posts; returns who got one."""
     q = quotas(model)
     people = candidates(model)
-    placed = [assign(model, people, channel, q[channel], idle_only=True) for channel in REGULAR_POSTS]
+    placed = [assign(model, people, channel, q[channel], idle_only=True, ascending=True) for channel in REGULAR_POSTS]
     return np.concatenate(placed)
 
 
