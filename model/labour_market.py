@@ -363,20 +363,20 @@ class LabourMarket:
                 key_of_row, len(TRADES), directed, self.village_pool_start, self.village_pool,
                 self.village_pool_base, self.pattern_elig, self.pool_trade, pool_vac,
             )
-            ok = np.flatnonzero(np.diff(row_start)[row] > 0)
-            if len(ok) == 0:
+            applying = np.count_nonzero((np.diff(row_start) > 0)[row])
+            if applying == 0:
                 break
             taken, firm = kernels.apply_and_take(
-                seekers[ok], row[ok], row_start, row_pool, row_cum, rng.random((len(ok), 2)),
+                seekers, row, row_start, row_pool, row_cum, rng.random((applying, 2)),
                 self.firm_order, self.pool_first, vac, firms.sector, self.sector_trade,
                 self.sector_age_max, pop.skill, pop.trade, pop.priority, pop.age,
                 lm.trade_match_bonus, lm.priority_bonus, lm.score_noise,
             )
-            hired = seekers[ok[taken]]
+            hired = seekers[taken]
             self.hire(hired, firm)
             hired_all.append(hired)
             keep = np.ones(len(seekers), bool)
-            keep[ok[taken]] = False
+            keep[taken] = False
             seekers, row = seekers[keep], row[keep]
         return np.concatenate(hired_all) if hired_all else np.zeros(0, np.int64)
 

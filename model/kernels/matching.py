@@ -134,14 +134,15 @@ def apply_and_take(
 ):
     """Applications and each firm's choice (``LabourMarket.match``).
 
-    ``seekers`` are those with a row (``row[k] >= 0``), ``u[k]`` two
-    uniforms each.  ``u[k, 0]`` picks a pool with probability proportional
-    to its weight and, through where it falls within that pool's share, a
-    firm of the pool in proportion to its vacancies (one draw of the two-step
-    choice: P(firm) = P(pool) x vacancies / pool vacancies).  ``u[k, 1]`` is
-    the score noise.  A firm rejects applicants over its sector's age limit
-    and takes the best-scoring of the rest, up to its vacancies.  Returns
-    the positions (into ``seekers``) of those taken and their firms.
+    Seekers whose row is empty do not apply; the others, in order, use two
+    uniforms each, a row of ``u``.  The first picks a pool with probability
+    proportional to its weight and, through where it falls within that
+    pool's share, a firm of the pool in proportion to its vacancies (one draw
+    of the two-step choice: P(firm) = P(pool) x vacancies / pool vacancies).
+    The second is the score noise.  A firm rejects applicants over its
+    sector's age limit and takes the best-scoring of the rest, up to its
+    vacancies.  Returns the positions (into ``seekers``) of those taken and
+    their firms.
     """
     n = len(seekers)
     n_firms = len(vac)
@@ -166,9 +167,14 @@ def apply_and_take(
     app_firm = np.empty(n, np.int64)
     app_score = np.empty(n, np.float64)
     applicants = np.zeros(n_firms, np.int64)
+    d = -1  # the row of u in use
     for k in range(n):
         r = row[k]
-        lo, t = bisect_cdf(row_cum, row_start[r], row_start[r + 1], u[k, 0])
+        if row_start[r + 1] == row_start[r]:  # no pool with a vacancy: no application
+            app_firm[k] = -1
+            continue
+        d += 1
+        lo, t = bisect_cdf(row_cum, row_start[r], row_start[r + 1], u[d, 0])
         pool = row_pool[lo]
         before = row_cum[lo - 1] if lo > row_start[r] else 0.0
         frac = (t - before) / (row_cum[lo] - before)  # uniform again, given the pool
@@ -183,7 +189,7 @@ def apply_and_take(
         in_trade = trade[s] == sector_trade[sec]
         eff = skill[s] if in_trade else min(skill[s], BASIC)
         app_firm[k] = f
-        app_score[k] = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[k, 1]
+        app_score[k] = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[d, 1]
         applicants[f] += 1
     # each firm keeps its best applicants so far, up to its vacancies
     slot_start = np.zeros(n_firms + 1, np.int64)
