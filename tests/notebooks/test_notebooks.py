@@ -165,6 +165,7 @@ months: 14
 parameters:
   levers.public_posts.village_posts_per_village: {{min: 0, max: 20}}
   levers.monitoring.coverage: {{min: 0, max: 1}}
+  levers.public_posts.clearing_budget_yuan_per_year: {{min: 0, max: 1200000000}}
   uncertainties.demand_shock.size: {{min: 0, max: 0.4}}
 outcomes:
   - employed_end
