@@ -30,12 +30,25 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=calibrate_command)
 
 
+MAX_SEEDS = 100
+"""At most this many report replications (each is a full-scale run)."""
+
+
 def calibrate_command(args: argparse.Namespace) -> int:
     """Refit (``--fit``) and write the report; 2 on refused input, 1 under ``--strict`` if a fitted target is missed."""
+    from model import arguments
     from model.validation import InputError
 
-    seeds = tuple(range(1, args.seeds + 1))
     try:
+        # every argument is checked before any run (docs/errors.md)
+        arguments.refuse(
+            arguments.check_input_file(args.scenario, "--scenario")
+            + arguments.check_scale_value(args.scale, "--scale")
+            + arguments.check_scale_value(args.fit_scale, "--fit-scale")
+            + arguments.check_count(args.seeds, "--seeds", 1, MAX_SEEDS)
+            + arguments.check_workers(args.workers)
+        )
+        seeds = tuple(range(1, args.seeds + 1))
         result = None
         if args.fit:
             result = fit(args.scenario, scale=args.fit_scale, workers=args.workers,

@@ -282,3 +282,24 @@ def test_report_command_end_to_end(tmp_path, capsys):
     text = out.read_text(encoding="utf-8")
     assert report.TABLE_HEADING in text and "scale 0.02" in text and "2021-12 |" in text
     assert "Employment after mid-term training" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["--report", "--scale", "nan"], "--scale"),
+        (["--report", "--seeds", "-1"], "--seeds"),
+        (["--report", "--workers", "0"], "--workers"),
+        (["--fit", "--fit-scale", "2"], "--fit-scale"),
+        (["--report", "--scenario", "/no/such/file.yaml"], "--scenario"),
+    ],
+)
+def test_calibrate_refuses_bad_arguments_before_any_run(argv, flag, tmp_path, capsys):
+    """Issue 11: one line, exit 2, no traceback, and no report written."""
+    from experiments.calibration.cli import main
+
+    out = tmp_path / "calibration.md"
+    code = main([*argv, "--out", str(out)])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith(f"{flag}:"), lines
+    assert not out.exists()
