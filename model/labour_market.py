@@ -330,9 +330,8 @@ class LabourMarket:
             on_post = is_on_post(pop.channel)
             full_on_post = on_post & (pop.capacity == Capacity.FULL)
             candidates = np.flatnonzero(able & ((pop.channel == Channel.NONE) | full_on_post))
-        idle = candidates
-        active = m.rng.random(len(idle)) < by_cap[pop.capacity[idle]]
-        return idle[active | pop.priority[idle]]
+        candidates = np.asarray(candidates, np.int64)
+        return people_kernels.searching(candidates, pop.capacity, pop.priority, by_cap, m.rng.random(len(candidates)))
 
     def match(self, seekers: np.ndarray, rounds: int, directed: bool = False) -> np.ndarray:
         """Run the matching rule; returns the people hired.

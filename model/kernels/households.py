@@ -120,3 +120,85 @@ def one_idle_member(households, hh_start, hh_size, able, channel, capacity, skip
                     break
                 pick -= 1
     return out[:n]
+
+
+@njit(cache=True)
+def monitoring_due(awaiting, zero, below_line, flagged_month, served, pushed_member, firm, month, delay):
+    """The start of :func:`model.policies.monitoring.respond`, in one pass over
+    the households.
+
+    A household awaiting clearance that is no longer at zero employment
+    leaves the queue (``awaiting`` and its ``pushed_member`` reset); it
+    counts as cleared by its earlier job push if the pushed member now
+    works for a firm.  A flagged household that is neither at zero nor
+    under the line is resolved (flag and ``served`` reset).  A flagged
+    household is due if it still is at zero or under the line, its flag is
+    at least ``delay`` months old, and it is at zero or not yet served in
+    this spell.  Returns (cleared by an earlier push, due, due at zero),
+    each in household order.
+    """
+    n = len(zero)
+    by_push = np.empty(n, np.int64)
+    due = np.empty(n, np.int64)
+    due_zero = np.empty(n, np.int64)
+    n_push = n_due = n_zero = 0
+    for h in range(n):
+        z = zero[h]
+        if awaiting[h] and not z:  # seldom: left zero employment since the last response
+            member = pushed_member[h]
+            if member >= 0 and firm[member] >= 0:
+                by_push[n_push] = h
+                n_push += 1
+            awaiting[h] = False
+            pushed_member[h] = -1
+        if flagged_month[h] < 0:  # most households are not on the ledger
+            continue
+        if not (z or below_line[h]):
+            flagged_month[h] = -1
+            served[h] = False
+            continue
+        if (month - flagged_month[h] >= delay) and (z or not served[h]):
+            due[n_due] = h
+            n_due += 1
+            if z:
+                due_zero[n_zero] = h
+                n_zero += 1
+    return by_push[:n_push], due[:n_due], due_zero[:n_zero]
+
+
+@njit(cache=True)
+def one_per_household(people, hh, u):
+    """One of ``people`` (in household order) per household, uniformly at
+    random (``u[j]`` for the ``j``-th household present): as taking the
+    first of each household after a random permutation."""
+    out = np.empty(len(people), np.int64)
+    n = 0
+    a = 0
+    while a < len(people):
+        b = a + 1
+        while b < len(people) and hh[people[b]] == hh[people[a]]:
+            b += 1
+        out[n] = people[a + min(np.int64(u[n] * (b - a)), b - a - 1)]
+        n += 1
+        a = b
+    return out[:n]
+
+
+@njit(cache=True)
+def monitoring_detect(zero, below_line, hh_village, covered_village, flagged_month, awaiting, month):
+    """:func:`model.policies.monitoring.detect` in one pass: households of
+    covered villages at zero employment or under the line are flagged (from
+    this month, unless flagged already); those at zero not yet awaiting
+    clearance start to await it.  Returns the latter (found this month)."""
+    found = np.empty(len(zero), np.int64)
+    n = 0
+    for h in range(len(zero)):
+        z = zero[h]
+        if (z | below_line[h]) & covered_village[hh_village[h]]:
+            if flagged_month[h] < 0:
+                flagged_month[h] = month
+            if z and not awaiting[h]:
+                awaiting[h] = True
+                found[n] = h
+                n += 1
+    return found[:n]

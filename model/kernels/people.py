@@ -261,3 +261,17 @@ def age_order(age):
             order[k + 1] = x
             key[k + 1] = y
     return order
+
+
+@njit(cache=True)
+def searching(candidates, capacity, priority, share_by_capacity, u):
+    """Those of ``candidates`` who search this month
+    (:meth:`model.labour_market.LabourMarket.seekers`): with their
+    capacity's search share (``u[k]`` each), or always with a priority."""
+    out = np.empty(len(candidates), np.int64)
+    n = 0
+    for k in range(len(candidates)):
+        i = candidates[k]
+        out[n] = i
+        n += (u[k] < share_by_capacity[np.uint8(capacity[i])]) | priority[i]
+    return out[:n]

@@ -54,12 +54,10 @@ def detect(model) -> None:
     mon = model.p.levers.monitoring
     if model.month % mon.interval_months:
         return
-    covered = covered_villages(model)[model.pop.hh_village]
-    flagged = (model.zero_employment_hh | model.below_line_hh) & covered
-    new = flagged & (model.flagged_month < 0)
-    model.flagged_month[new] = model.month
-    found = np.flatnonzero(flagged & model.zero_employment_hh & ~model.awaiting_clearance)
-    model.awaiting_clearance[found] = True
+    found = household_kernels.monitoring_detect(
+        model.zero_employment_hh, model.below_line_hh, model.pop.hh_village, covered_villages(model),
+        model.flagged_month, model.awaiting_clearance, model.month,
+    )
     model.clearing.note_relapses(found, model.month)
     model.ledger.add(
         "monitoring",
@@ -115,23 +113,17 @@ def respond(model) -> None:
     income recovers.
     """
     mon = model.p.levers.monitoring
-    pop = model.pop
-    # households that left zero employment since the last response: by a
-    # firm's hire of the pushed member (the push's priority application), or
-    # by other means (not counted as cleared by a measure)
-    left = np.flatnonzero(model.awaiting_clearance & ~model.zero_employment_hh)
-    member = model.pushed_member[left]
-    by_earlier_push = left[(member >= 0) & (pop.firm[np.maximum(member, 0)] >= 0)]  # hired through matching
-    model.awaiting_clearance[left] = False
-    model.pushed_member[left] = -1
-    pending = model.flagged_month >= 0
-    still = model.zero_employment_hh | model.below_line_hh
-    model.flagged_month[pending & ~still] = -1  # resolved on their own
-    model.served[pending & ~still] = False
-    due = pending & still & (model.month - model.flagged_month >= mon.response_delay_months)
-    due &= model.zero_employment_hh | ~model.served
-    households = np.flatnonzero(due)
-    zero = households[model.zero_employment_hh[households]]
+    # Households that left zero employment since the last response leave the
+    # queue: cleared by an earlier push if a firm hired the pushed member (the
+    # push's priority application), else by other means (not counted as
+    # cleared by a measure).  Flagged households neither at zero nor under
+    # the line are resolved on their own.  The due are the rest whose
+    # response delay has passed, at zero or not yet served in this spell.
+    # One pass over the households: model.kernels.households.monitoring_due.
+    by_earlier_push, households, zero = household_kernels.monitoring_due(
+        model.awaiting_clearance, model.zero_employment_hh, model.below_line_hh, model.flagged_month, model.served,
+        model.pushed_member, model.pop.firm, model.month, mon.response_delay_months,
+    )
     cleared = {"job": by_earlier_push, "training": zero[:0], "post": zero[:0]}
     for name in mon.clearing_order:
         record, measure = MEASURES[name]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
+from ..kernels import households as household_kernels
 from ..kernels import people as people_kernels
 from ..population import Capacity, Channel, Skill, is_market_work
 from ..schema import SECTORS
@@ -155,10 +156,11 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     people = people[rng.random(len(people)) < model.p.behaviour.monitoring.training_offer_uptake]
     if len(people) == 0:
         return people
-    # one member per household: the first willing one, in random order
-    people = people[rng.permutation(len(people))]
-    _, first = np.unique(model.pop.hh[people], return_index=True)
-    people = people[first]
+    # one member per household: a willing one at random, households in order
+    if len(people) > 1 and (np.diff(people) < 0).any():
+        people = np.sort(people)  # people are contiguous by household
+    n_households = 1 + int(np.count_nonzero(np.diff(model.pop.hh[people])))
+    people = household_kernels.one_per_household(people, model.pop.hh, rng.random(n_households))
     enrolled = []
     by_county = [i for i in model.institutions if i.county >= 0] + [i for i in model.institutions if i.county < 0]
     for inst in by_county:
