@@ -45,7 +45,7 @@ from .policies import parks
 from .kernels import posts as posts_kernels
 from .population import (
     COUNTY_POST_BY_CHANNEL, ON_POST_BY_CHANNEL, SECTOR_CHANNELS, Capacity, Channel, Population, Skill, county_people,
-    is_market_work, is_on_post,
+    is_on_post,
 )
 from .schema import SECTORS, TRADES, Scenario
 

@@ -151,18 +151,17 @@ def monitoring_due(awaiting, zero, below_line, flagged_month, served, pushed_mem
                 n_push += 1
             awaiting[h] = False
             pushed_member[h] = -1
-        if flagged_month[h] < 0:  # most households are not on the ledger
-            continue
-        if not (z or below_line[h]):
-            flagged_month[h] = -1
-            served[h] = False
-            continue
-        if (month - flagged_month[h] >= delay) and (z or not served[h]):
-            due[n_due] = h
-            n_due += 1
-            if z:
-                due_zero[n_zero] = h
-                n_zero += 1
+        # the rest branch-free (on the ledger or not is a coin toss for the predictor)
+        pending = flagged_month[h] >= 0
+        still = z | below_line[h]
+        resolved = pending & (not still)
+        flagged_month[h] = -1 if resolved else flagged_month[h]
+        served[h] = served[h] & (not resolved)
+        is_due = pending & still & (month - flagged_month[h] >= delay) & (z | (not served[h]))
+        due[n_due] = h
+        n_due += is_due
+        due_zero[n_zero] = h
+        n_zero += is_due & z
     return by_push[:n_push], due[:n_due], due_zero[:n_zero]
 
 
@@ -192,13 +191,12 @@ def monitoring_detect(zero, below_line, hh_village, covered_village, flagged_mon
     clearance start to await it.  Returns the latter (found this month)."""
     found = np.empty(len(zero), np.int64)
     n = 0
-    for h in range(len(zero)):
+    for h in range(len(zero)):  # branch-free: being flagged is a coin toss for the predictor
         z = zero[h]
-        if (z | below_line[h]) & covered_village[hh_village[h]]:
-            if flagged_month[h] < 0:
-                flagged_month[h] = month
-            if z and not awaiting[h]:
-                awaiting[h] = True
-                found[n] = h
-                n += 1
+        flagged = (z | below_line[h]) & covered_village[hh_village[h]]
+        flagged_month[h] = month if flagged & (flagged_month[h] < 0) else flagged_month[h]
+        is_found = flagged & z & (not awaiting[h])
+        awaiting[h] = awaiting[h] | is_found
+        found[n] = h
+        n += is_found
     return found[:n]
