@@ -156,11 +156,12 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     people = people[rng.random(len(people)) < model.p.behaviour.monitoring.training_offer_uptake]
     if len(people) == 0:
         return people
-    # one member per household: a willing one at random, households in order
+    # one member per household: a willing one at random
     if len(people) > 1 and (np.diff(people) < 0).any():
         people = np.sort(people)  # people are contiguous by household
     n_households = 1 + int(np.count_nonzero(np.diff(model.pop.hh[people])))
     people = household_kernels.one_per_household(people, model.pop.hh, rng.random(n_households))
+    people = people[rng.permutation(len(people))]  # households at random: scarce seats favour no index
     enrolled = []
     by_county = [i for i in model.institutions if i.county >= 0] + [i for i in model.institutions if i.county < 0]
     for inst in by_county:
