@@ -41,7 +41,7 @@ import numpy as np
 from .arrays import bernoulli_positions, sample_per_group
 from .kernels import matching as kernels
 from .kernels import people as people_kernels
-from .policies import parks
+from .policies import export, parks
 from .kernels import posts as posts_kernels
 from .population import (
     COUNTY_POST_BY_CHANNEL, ON_POST_BY_CHANNEL, SECTOR_CHANNELS, Capacity, Channel, Population, Skill, county_people,
@@ -308,11 +308,9 @@ class LabourMarket:
         """Departures this month relative to normal: the post-festival peak and
         any disruption (COVID-19 in Feb-Apr 2020)."""
         m = self.model
-        lm, d = m.p.labour_market, m.p.uncertainties.departure_disruption
-        factor = lm.departure_peak_multiplier if m.calendar_month() in lm.departure_peak_months else 1.0
-        if d.start_month <= m.month < d.start_month + d.duration_months:
-            factor *= d.factor
-        return factor
+        lm = m.p.labour_market
+        peak = lm.departure_peak_multiplier if m.calendar_month() in lm.departure_peak_months else 1.0
+        return peak * export.disruption_factor(m)
 
     def seekers(self, able: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """People searching this month: idle able people (by capacity), and full
