@@ -135,6 +135,13 @@ class LabourMarket:
         self.sector_age_max = np.array([s.age_max_years for s in specs], float)
         self.sector_wage = np.array([s.wage_yuan_per_month for s in specs], float)
         self.sector_sep = np.array([s.separation_multiplier for s in specs], float)
+        # a course in a trade takes only the capacities some sector in that
+        # trade hires (the export base places people; it does not hire by trade)
+        self.trade_admits = np.zeros((len(TRADES), len(Capacity)), bool)
+        for spec in specs:
+            if spec.location != "jiangsu":
+                for cap in spec.eligible_capacities:
+                    self.trade_admits[TRADES.index(spec.trade), Capacity[cap.upper()]] = True
         # eligibility by (capacity, skill) group and pool
         elig_sector = np.zeros((len(Capacity) * N_SKILLS, N_SECTORS))
         for s, spec in enumerate(specs):

@@ -103,6 +103,7 @@ class EmploymentModel(mesa.Model):
         self.training_pool = np.zeros(0, np.int64)  # set each month (training.eligible_pool)
         self.in_training_pool = np.zeros(self.pop.n_people, bool)
         self.training_free_seats = self.training_seats.copy()
+        self.seats_for_monitoring = np.zeros_like(self.training_seats)  # set each month (training.split_free_seats)
 
         self._initialise_employment()
         # the one record of the monthly series (timeseries() reads it)
@@ -127,6 +128,8 @@ class EmploymentModel(mesa.Model):
         fit = self.able & (pop.capacity == Capacity.FULL) & (pop.age <= lm.migrant_age_max_years)
         migrants = np.flatnonzero(fit)
         migrants = migrants[self.rng.random(len(migrants)) < self.p.population.initial_migrant_share]
+        if len(migrants) > (room := self.market.migrant_vacancies()):  # the demand is finite from month 0
+            migrants = self.rng.choice(migrants, room, replace=False)
         self.market.start_work(migrants, Channel.MIGRANT)
         idle = np.flatnonzero(self.able & (pop.channel == Channel.NONE))
         self.market.match(idle, rounds=lm.initial_matching_rounds)
@@ -338,11 +341,11 @@ class EmploymentModel(mesa.Model):
 
         self.refresh_touched()
         public_posts.fill(self)
+        self.training_free_seats, self.seats_for_monitoring = training.split_free_seats(self)
+        self.acting_agents.do("step")  # the general intake, before detection: a household it leaves at zero is found this month
         self.refresh_touched()
         monitoring.detect(self)  # the income test reads last month's incomes
         monitoring.respond(self)
-        self.training_free_seats = training.free_seats(self)
-        self.acting_agents.do("step")
         self.refresh_touched()  # flags stay exact through the month (tested against a full recount)
         self.update_income()
 

@@ -365,6 +365,10 @@ class MonitoringLevers(Section):
     dynamic_clearing: bool = P("switch")
     clearing_order: list[Literal["job_push", "training_offer", "public_post"]] = P(
         "measures", doc="Clearing measures, in the order they are tried")
+    training_seat_share: float = P(
+        "share of free seats", 0, 1,
+        doc="Share of an institution's free seats each month held for monitoring's training offers; "
+            "the general intake fills the rest")
     monitoring_line_yuan_per_head_year: float = P("yuan/person-year", ge=0, le=1e7)
     assistant_stipend_yuan_per_month: float = P("yuan/village-month", ge=0, le=1e7)
 

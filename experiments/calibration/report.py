@@ -74,7 +74,9 @@ def _readings(calendar: Calendar) -> list[str]:
         "agricultural parks in Oct 2021 cannot exceed it. A departure from the earlier calibration, which "
         "fitted the head-count to it.",
         "- *Employment after training >65 %* is read as a rate a little above 65 %: the fit aims at 0.70, the "
-        "band is 0.65-0.77.",
+        "band is 0.65-0.77. In the model it pulls against the case's park figures: graduates are placed "
+        "mostly by the industrial and agricultural parks, so fewer park jobs is the fit's only strong way to "
+        "lower placement (see *Findings*).",
         f"- *Posts (external check, not fitted).* On 30 Sep 2020 the State Council's poverty office reported "
         f"{POSTS_ON_30_SEP_2020 / 1e6:.4f} M poor people on public welfare posts and {AWAY_ON_30_SEP_2020 / 1e6:.4f} M "
         f"poor labourers working away from home in 22 provinces: posts were {share.value:.1%} of the two. Every "

@@ -108,6 +108,15 @@ def free_seats(model) -> np.ndarray:
     return np.maximum(0, model.training_seats - held)
 
 
+def split_free_seats(model) -> tuple[np.ndarray, np.ndarray]:
+    """This month's free seats of each institution: those its general intake
+    may fill, and those held for monitoring's training offers
+    (``levers.monitoring.training_seat_share`` of them)."""
+    free = free_seats(model)
+    held = stochastic_round(free * model.p.levers.monitoring.training_seat_share, model.rng)
+    return free - held, held
+
+
 def _available_now(model, people: np.ndarray) -> np.ndarray:
     """Those of ``people`` still in the month's pool and not enrolled meanwhile."""
     people = people[model.in_training_pool[people]]
@@ -130,14 +139,23 @@ def _enrol(model, institution, chosen: np.ndarray) -> None:
             pop.ordered_firm[ordered] = rng.choice(firms, len(ordered))
 
 
+def _admitted(model, institution, people: np.ndarray) -> np.ndarray:
+    """Those of ``people`` the institution's course this month may take: in
+    its county (any, for the college) and of a capacity that some sector in
+    the course's trade hires (以用工市场需求紧俏的专业为主导: courses lead to
+    jobs), so that no certificate is earned where nobody could use it."""
+    pop = model.pop
+    if institution.county >= 0:
+        people = people[pop.county[people] == institution.county]
+    return people[model.market.trade_admits[institution.trade_this_month(), pop.capacity[people]]]
+
+
 def intake(model, institution, seats: int) -> np.ndarray:
     """The month's general intake: invite eligible people at random; the
     willing fill the free seats."""
     if seats <= 0:
         return np.zeros(0, np.int64)
-    pool = _available_now(model, model.training_pool)
-    if institution.county >= 0:
-        pool = pool[model.pop.county[pool] == institution.county]
+    pool = _admitted(model, institution, _available_now(model, model.training_pool))
     willing = pool[model.rng.random(len(pool)) < takeup_probability(model.p)]
     chosen = willing[model.rng.permutation(len(willing))[:seats]]
     _enrol(model, institution, chosen)
@@ -146,10 +164,11 @@ def intake(model, institution, seats: int) -> np.ndarray:
 
 def offer_seats(model, people: np.ndarray) -> np.ndarray:
     """Offer free seats to members of households found by monitoring (one
-    offer per household, at its county centre, else the college); returns
-    who enrolled."""
+    offer per household, at its county centre, else the college), into the
+    seats the month's general intake left for them
+    (:func:`split_free_seats`); returns who enrolled."""
     rng = model.rng
-    free = free_seats(model)
+    free = np.minimum(model.seats_for_monitoring, free_seats(model))
     if not free.any():  # no seat to offer: nobody is asked
         return np.zeros(0, np.int64)
     people = _available_now(model, people)
@@ -167,8 +186,7 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     for inst in by_county:
         if free[inst.index] == 0 or len(people) == 0:
             continue
-        mine = people if inst.county < 0 else people[model.pop.county[people] == inst.county]
-        chosen = mine[: free[inst.index]]
+        chosen = _admitted(model, inst, people)[: free[inst.index]]
         _enrol(model, inst, chosen)
         enrolled.append(chosen)
         people = people[model.pop.channel[people] != Channel.TRAINING]  # the chosen are enrolled now

@@ -111,10 +111,6 @@ def test_migrant_work_fills_a_small_demand_and_never_exceeds_it(baseline):
     assert max(counts) <= cap, counts
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: month 0 starts initial_migrant_share of fit people as migrants without the "
-    "migrant_demand_jobs cap (model.py _initialise_employment); at the baseline (about 78,000 "
-    "against 125,000) it does not bind"))
 def test_initial_migrants_respect_the_demand(baseline):
     m = EmploymentModel(baseline, rng=3, scale=0.02, overrides={"labour_market.migrant_demand_jobs": 5000})
     assert (m.pop.channel == Channel.MIGRANT).sum() <= round(5000 * m.scale)

@@ -5,7 +5,7 @@ import pytest
 
 from model import EmploymentModel
 from model.outcomes import ClearingRecord
-from model.policies import monitoring, public_posts
+from model.policies import monitoring, public_posts, training
 from model.population import Capacity, Channel, is_employed
 
 NO_REGULAR_POSTS = {
@@ -169,6 +169,27 @@ def test_clearances_are_counted_under_the_measure_that_made_them(order, measure)
     assert out[f"cleared_by_{measure}_share"] == 1.0
     others = {"job", "training", "post"} - {measure}
     assert all(out[f"cleared_by_{k}_share"] == 0.0 for k in others)
+
+
+def test_training_seat_share_splits_the_seats_between_monitoring_and_the_intake(monkeypatch):
+    """With no seat share, monitoring's offers clear nobody and the general
+    intake takes every seat; with all of it, monitoring's offers (which come
+    first) leave the intake almost nothing at this scale, where flagged
+    households outnumber the free seats (a seat stays free only in a county
+    where no flagged household has an eligible member)."""
+    from model import simulate
+
+    intake = []
+    original = training.intake
+    monkeypatch.setattr(training, "intake", lambda m, inst, seats: intake.append(len(original(m, inst, seats))) or np.zeros(0, np.int64))
+    seats = {"levers.training.mid_term_seats_per_year": 5000}
+    counts = {}
+    for share in (0.0, 1.0):
+        intake.clear()
+        out = simulate(seed=4, scale=0.05, months=14, **seats, **{"levers.monitoring.training_seat_share": share})
+        counts[share] = (out["cleared_by_training_share"], sum(intake))
+    assert counts[0.0][0] == 0.0 and counts[0.0][1] > 0, counts
+    assert counts[1.0][0] > 0.0 and counts[1.0][1] < counts[0.0][1] / 10, counts
 
 
 def test_relapse_share_counts_households_back_at_zero_within_a_year():
