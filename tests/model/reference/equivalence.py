@@ -21,6 +21,17 @@ of 10 against 10 fails about once in five to ten checks by chance alone
 outcomes are correlated, which lowers it).  A failure is a prompt to look at
 the rows printed, and to rerun with other seeds (``freeze.py --check
 --first-seed 10``), not a verdict.
+
+**When the rules change after the speed work**, the reference is frozen
+again from the pre-speed code with the new rules ported onto it, so that it
+still says what the rules did before any speed work: the port is kept beside
+the reference (``rules_on_6f001ba.patch``: the rules of 8c6676c, and the
+random household order of 95af065, on 6f001ba, the last commit before the
+speed work).  To refreeze: ``git worktree add /tmp/ref 6f001ba``, apply the
+patch there, copy ``scenarios/`` and this folder in, and run ``cd /tmp &&
+PYTHONPATH=/tmp/ref .venv/bin/python /tmp/ref/tests/model/reference/freeze.py
+--out ...`` (``PYTHONPATH`` matters: the virtual environment's editable
+install would otherwise import the current ``model``).
 """
 
 from __future__ import annotations
