@@ -34,6 +34,30 @@ def _print_problems(exc: InputError) -> int:
     return EXIT_INPUT
 
 
+def add_execution_arguments(p: argparse.ArgumentParser, *, resume_help: str = "run only the runs missing from DIR",
+                            jobqueue: bool = False) -> None:
+    """Where the runs go (--workers | --scheduler [| --jobqueue] | --serial), how a
+    folder with runs is treated (--resume | --force), and --quiet: the same
+    flags, with the same meaning, for sweep, compare and optimize."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="local cluster of N worker processes on 127.0.0.1 "
+                            "(default: one per available core)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    if jobqueue:
+        where.add_argument("--jobqueue", choices=JOBQUEUE_KINDS,
+                           help="start workers as batch jobs with dask-jobqueue (see "
+                                "experiments/CLUSTER.md)")
+    where.add_argument("--serial", action="store_true",
+                       help="run in this process without Dask (debugging, baselines)")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--resume", action="store_true", help=resume_help)
+    state.add_argument("--force", action="store_true",
+                       help="delete the runs and results already in DIR and start over")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar or summary)")
+
+
 def register_sweep(subparsers) -> None:
     """Add ``sweep``: run an experiment's design on Dask, writing Parquet as runs finish."""
     p = subparsers.add_parser(
@@ -43,27 +67,12 @@ def register_sweep(subparsers) -> None:
     p.add_argument("experiment", type=Path, metavar="EXPERIMENT.yaml")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help=f"results directory (default: {RESULTS_ROOT}/<experiment name>)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
-                       help="local cluster of N worker processes on 127.0.0.1 "
-                            "(default: one per available core)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="use a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    where.add_argument("--jobqueue", choices=JOBQUEUE_KINDS,
-                       help="start workers as batch jobs with dask-jobqueue (see "
-                            "experiments/CLUSTER.md)")
-    where.add_argument("--serial", action="store_true",
-                       help="run in this process without Dask (debugging, baselines)")
+    add_execution_arguments(p, jobqueue=True, resume_help="run only the (point, replication) pairs missing "
+                                                         "from DIR; refused if the spec changed")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="batch jobs to submit with --jobqueue (default 1)")
     p.add_argument("--jobqueue-config", type=Path, metavar="FILE",
                    help="dask-jobqueue settings (YAML, e.g. experiments/jobqueue.yaml)")
-    state = p.add_mutually_exclusive_group()
-    state.add_argument("--resume", action="store_true",
-                       help="run only the (point, replication) pairs missing from DIR; "
-                            "refused if the spec changed")
-    state.add_argument("--force", action="store_true",
-                       help="delete the runs and analysis already in DIR and start over")
     p.add_argument("--retry-failed", action="store_true",
                    help="with --resume, also re-run runs that failed")
     p.add_argument("--batch-size", type=int, metavar="N",
@@ -71,7 +80,6 @@ def register_sweep(subparsers) -> None:
     p.add_argument("--allow-model", action="append", metavar="MODULE",
                    help="let the spec name a model from this module, which is not registered "
                         "in the 'wengang.models' entry points (its code will run)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=sweep_command)
 
 

@@ -33,7 +33,8 @@ from typing import Any
 
 import yaml
 
-from experiments.cli import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, RESULTS_ROOT
+from experiments.cli import (EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, RESULTS_ROOT,
+                             add_execution_arguments)
 from model.validation import InputError, Problem
 
 #: The run function of the Wengang model for a comparison (module:function).
@@ -245,14 +246,7 @@ def register_compare(subparsers) -> None:
                    help=f"seed of the replications' seeds (default {DEFAULT_SEED})")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help=f"results directory (default: {RESULTS_ROOT}/compare-A-B...)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local Dask cluster of N processes")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
-    where.add_argument("--serial", action="store_true", help="run in this process without Dask")
-    state = p.add_mutually_exclusive_group()
-    state.add_argument("--resume", action="store_true", help="run only the runs missing from DIR")
-    state.add_argument("--force", action="store_true", help="delete DIR's runs and start over")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add_execution_arguments(p)
     p.set_defaults(func=compare_command)
 
 

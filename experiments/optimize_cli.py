@@ -17,7 +17,7 @@ from model.validation import InputError
 
 def register_optimize(subparsers) -> None:
     """Add ``optimize``: robust many-objective search over levers (pymoo, on Dask)."""
-    from experiments.cli import RESULTS_ROOT
+    from experiments.cli import RESULTS_ROOT, add_execution_arguments
 
     p = subparsers.add_parser(
         "optimize", help="search levers for robust trade-offs across an ensemble of worlds",
@@ -28,17 +28,9 @@ def register_optimize(subparsers) -> None:
     p.add_argument("spec", type=Path, metavar="SPEC.yaml")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help=f"results directory (default: {RESULTS_ROOT}/<spec name>)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local Dask cluster of N processes")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
-    where.add_argument("--serial", action="store_true", help="run in this process without Dask")
+    add_execution_arguments(p, resume_help="replay the search, running only what DIR is missing")
     p.add_argument("--allow-model", action="append", default=[], metavar="MODULE",
                    help="run a model from MODULE that is not registered in wengang.models")
-    state = p.add_mutually_exclusive_group()
-    state.add_argument("--resume", action="store_true",
-                       help="replay the search, running only what DIR is missing")
-    state.add_argument("--force", action="store_true", help="delete DIR's runs and start over")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=optimize_command)
 
 
