@@ -116,8 +116,11 @@ def pawn(table: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def prim_tradeoff(traj: pd.DataFrame, path: Path) -> Path | None:
-    """Coverage against density along each box's peeling trajectory."""
+def prim_tradeoff(traj: pd.DataFrame, path: Path, sample: str = "") -> Path | None:
+    """Coverage against density along each box's peeling trajectory.
+
+    ``sample``: appended to every label that claims zero, " (in the sample)"
+    below full scale, as report.md does."""
     if traj is None or traj.empty:
         return None
     fig, ax = plt.subplots(figsize=(PANEL_WIDTH + 1, PANEL_HEIGHT + 0.5))
@@ -130,8 +133,8 @@ def prim_tradeoff(traj: pd.DataFrame, path: Path) -> Path | None:
     fig.colorbar(points, ax=ax, label="restricted dimensions")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("coverage (share of zero-staying points inside)")
-    ax.set_ylabel("density (share of points inside that stay at zero)")
+    ax.set_xlabel(f"coverage (share of zero-staying points inside){sample}")
+    ax.set_ylabel(f"density (share of points inside that stay at zero){sample}")
     ax.set_title("PRIM peeling trajectory (star: box reported)", fontsize=9)
     return _save(fig, path)
 
@@ -164,7 +167,7 @@ def prim_limits(boxes: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def regional_cdfs(spec: ExperimentSpec, points: pd.DataFrame, path: Path) -> Path | None:
+def regional_cdfs(spec: ExperimentSpec, points: pd.DataFrame, path: Path, sample: str = "") -> Path | None:
     """CDF of each parameter over points that keep zero at zero and the rest."""
     stays = points["stays"].to_numpy(dtype=bool)
     if stays.all() or not stays.any():
@@ -172,7 +175,7 @@ def regional_cdfs(spec: ExperimentSpec, points: pd.DataFrame, path: Path) -> Pat
     coded = coded_values(spec, points[list(spec.parameters)])
     fig, axes = _grid(len(spec.parameters), PANEL_HEIGHT * 0.8)
     for ax, name in zip(axes, spec.parameters):
-        for mask, label in ((stays, "keeps zero at zero"), (~stays, "does not")):
+        for mask, label in ((stays, f"keeps zero at zero{sample}"), (~stays, "does not")):
             values = np.sort(coded[name].to_numpy()[mask])
             ax.step(values, np.arange(1, len(values) + 1) / len(values), where="post", label=label)
         ax.set_title(short(name), fontsize=8)
@@ -195,7 +198,7 @@ def distributions(runs: pd.DataFrame, outcomes: list[str], path: Path) -> Path |
     return _save(fig, path)
 
 
-def cost_vs_stay(points: pd.DataFrame, path: Path, cost_name: str) -> Path | None:
+def cost_vs_stay(points: pd.DataFrame, path: Path, cost_name: str, sample: str = "") -> Path | None:
     """Mean cost of each design point against its probability of staying at zero."""
     if "cost" not in points or points["cost"].isna().all():
         return None
@@ -203,5 +206,5 @@ def cost_vs_stay(points: pd.DataFrame, path: Path, cost_name: str) -> Path | Non
     ax.scatter(points["cost"], points["p_stay"], s=10, alpha=0.6,
                c=np.where(points["stays"], "tab:green", "tab:grey"))
     ax.set_xlabel(f"{cost_name} (mean over replications)")
-    ax.set_ylabel("P(zero-employment households stay at 0)")
+    ax.set_ylabel(f"P(zero-employment households stay at 0){sample}")
     return _save(fig, path)

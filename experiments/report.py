@@ -135,11 +135,12 @@ def analyze_dir(out_dir: Path) -> Analysis:
         "distributions": figures.distributions(table, spec.outcomes, adir / "distributions.png"),
     }
     if disc is not None:
-        figs["tradeoff"] = figures.prim_tradeoff(disc.trajectories, adir / "prim_tradeoff.png")
+        sample = narrative.IN_SAMPLE if result.below_full_scale else ""
+        figs["tradeoff"] = figures.prim_tradeoff(disc.trajectories, adir / "prim_tradeoff.png", sample)
         figs["limits"] = figures.prim_limits(disc.boxes, adir / "prim_boxes.png")
-        figs["cdfs"] = figures.regional_cdfs(spec, disc.points, adir / "regional_cdfs.png")
+        figs["cdfs"] = figures.regional_cdfs(spec, disc.points, adir / "regional_cdfs.png", sample)
         figs["cost"] = figures.cost_vs_stay(disc.points, adir / "cost_vs_zero.png",
-                                            spec.analysis.cost_outcome)
+                                            spec.analysis.cost_outcome, sample)
     files += [p for p in figs.values() if p]
     result.caveats = _caveats(spec, manifest, runs, sens, disc)
     text = narrative.render(spec, manifest, runs, summary, failures, sens, disc, figs,

@@ -106,3 +106,24 @@ def test_markdown_tables():
     frame = pd.DataFrame({"a": ["x|y", "z"], "b": [0.123456, float("nan")]})
     assert md_table(frame).splitlines() == ["| a | b |", "|---|---|", "| x\\|y | 0.123 |",
                                             "| z |  |"]
+
+
+@pytest.mark.parametrize("sample", ["", " (in the sample)"])
+def test_zero_figures_carry_the_sample_qualifier(tmp_path, monkeypatch, sample):
+    """Below full scale every figure label that claims zero says "(in the
+    sample)", as report.md does; at full scale none does."""
+    import pandas as pd
+
+    from experiments import figures
+
+    saved = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: saved.append(fig) or path)
+    points = pd.DataFrame({"cost": [1.0, 2.0], "p_stay": [0.0, 1.0], "stays": [False, True]})
+    figures.cost_vs_stay(points, tmp_path / "c.png", "cost", sample)
+    traj = pd.DataFrame({"box": [1, 1], "coverage": [1.0, 0.5], "density": [0.5, 1.0],
+                         "res dim": [0, 1], "selected": [False, True]})
+    figures.prim_tradeoff(traj, tmp_path / "t.png", sample)
+    labels = [ax.get_ylabel() for fig in saved for ax in fig.axes if "zero" in ax.get_ylabel()]
+    assert len(labels) == 2
+    assert all(label.endswith(sample) for label in labels)
+    assert all(("(in the sample)" in label) == bool(sample) for label in labels)
