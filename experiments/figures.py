@@ -206,5 +206,5 @@ def cost_vs_stay(points: pd.DataFrame, path: Path, cost_name: str, sample: str =
     ax.scatter(points["cost"], points["p_stay"], s=10, alpha=0.6,
                c=np.where(points["stays"], "tab:green", "tab:grey"))
     ax.set_xlabel(f"{cost_name} (mean over replications)")
-    ax.set_ylabel(f"P(zero-employment households stay at 0){sample}")
+    ax.set_ylabel(f"P(zero-employment households\nstay at 0){sample}")
     return _save(fig, path)
