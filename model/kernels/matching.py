@@ -60,6 +60,28 @@ def guided_cdf(cum, guide, a, b, u):
 
 
 @njit(cache=True)
+def sift_down(slot, score, base, n, i):
+    """Restore the heap ``slot[base:base + n]`` (applicants, the worst at the
+    root) below place ``i``; ``score`` moves alongside.  Of two applicants the
+    worse has the lower score or, at the same score, the later application."""
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            return
+        w = base + left
+        right = w + 1
+        if left + 1 < n and (score[right] < score[w] or (score[right] == score[w] and slot[right] > slot[w])):
+            w = right
+        at = base + i
+        if score[w] < score[at] or (score[w] == score[at] and slot[w] > slot[at]):
+            slot[at], slot[w] = slot[w], slot[at]
+            score[at], score[w] = score[w], score[at]
+            i = w - base
+        else:
+            return
+
+
+@njit(cache=True)
 def seeker_rows(seekers, capacity, skill, trade, village, group_pattern, n_skills, n_trades, n_villages, directed):
     """The row of pool weights each seeker sees (``LabourMarket.match``):
     seekers of one eligibility pattern (and, ``directed``, trade) in one
@@ -141,7 +163,7 @@ def apply_and_take(
     of the two-step choice: P(firm) = P(pool) x vacancies / pool vacancies).
     The second is the score noise.  A firm rejects applicants over its
     sector's age limit and takes the best-scoring of the rest, up to its
-    vacancies.  Returns the positions (into ``seekers``) of those taken and
+    vacancies (of equal scores, the earlier application).  Returns the positions (into ``seekers``) of those taken and
     their firms.
     """
     n = len(seekers)
@@ -164,14 +186,19 @@ def apply_and_take(
         vacant_start[p + 1] = m
         if m > vacant_start[p]:
             guide_table(vacant_cum, vacant_start[p], m, guide)
-    app_firm = np.empty(n, np.int64)
-    app_score = np.empty(n, np.float64)
-    applicants = np.zeros(n_firms, np.int64)
+    # each firm keeps its best applicants so far, up to its vacancies, in a
+    # heap whose root is the worst held (a full firm compares a newcomer with
+    # the root only)
+    slot_start = np.zeros(n_firms + 1, np.int64)
+    for f in range(n_firms):
+        slot_start[f + 1] = slot_start[f] + max(vac[f], 0)
+    slot = np.empty(slot_start[n_firms], np.int64)
+    slot_score = np.empty(slot_start[n_firms], np.float64)
+    held = np.zeros(n_firms, np.int64)
     d = -1  # the row of u in use
     for k in range(n):
         r = row[k]
         if row_start[r + 1] == row_start[r]:  # no pool with a vacancy: no application
-            app_firm[k] = -1
             continue
         d += 1
         lo, t = bisect_cdf(row_cum, row_start[r], row_start[r + 1], u[d, 0])
@@ -184,26 +211,10 @@ def apply_and_take(
         s = seekers[k]
         sec = firm_sector[f]
         if age[s] > sector_age_max[sec]:
-            app_firm[k] = -1
             continue
         in_trade = trade[s] == sector_trade[sec]
         eff = skill[s] if in_trade else min(skill[s], BASIC)
-        app_firm[k] = f
-        app_score[k] = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[d, 1]
-        applicants[f] += 1
-    # each firm keeps its best applicants so far, up to its vacancies
-    slot_start = np.zeros(n_firms + 1, np.int64)
-    for f in range(n_firms):
-        slot_start[f + 1] = slot_start[f] + min(max(vac[f], 0), applicants[f])
-    slot = np.empty(slot_start[n_firms], np.int64)
-    slot_score = np.empty(slot_start[n_firms], np.float64)
-    held = np.zeros(n_firms, np.int64)
-    worst = np.zeros(n_firms, np.int64)  # slot of the firm's lowest score, once full
-    for k in range(n):
-        f = app_firm[k]
-        if f < 0:
-            continue
-        score = app_score[k]
+        score = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[d, 1]
         base = slot_start[f]
         k_f = slot_start[f + 1] - base
         if held[f] < k_f:
@@ -211,19 +222,12 @@ def apply_and_take(
             slot_score[base + held[f]] = score
             held[f] += 1
             if held[f] == k_f:
-                w = base
-                for j in range(base + 1, base + k_f):
-                    if slot_score[j] < slot_score[w]:
-                        w = j
-                worst[f] = w
-        elif score > slot_score[worst[f]]:
-            w = worst[f]
-            slot[w] = k
-            slot_score[w] = score
-            for j in range(base, base + k_f):
-                if slot_score[j] < slot_score[w]:
-                    w = j
-            worst[f] = w
+                for i in range(k_f // 2 - 1, -1, -1):
+                    sift_down(slot, slot_score, base, k_f, i)
+        elif score > slot_score[base]:  # an equal score does not displace an earlier applicant
+            slot[base] = k
+            slot_score[base] = score
+            sift_down(slot, slot_score, base, k_f, 0)
     taken = np.empty(slot_start[n_firms], np.int64)
     taken_firm = np.empty(slot_start[n_firms], np.int64)
     m = 0
