@@ -123,9 +123,22 @@ def row_weights(key_of_row, n_trades, directed, vp_start, vp_pool, vp_base, patt
     """
     n_rows = len(key_of_row)
     n_villages = len(vp_start) - 1
+    # first, per village, the pools within reach that have a vacancy and their
+    # weights (after the first round of a month, few pools have one)
+    open_start = np.zeros(n_villages + 1, np.int64)
+    open_pool = np.empty(len(vp_pool), np.int64)
+    open_w = np.empty(len(vp_pool), np.float64)
     width = 0
+    n_open = 0
     for v in range(n_villages):
-        width = max(width, vp_start[v + 1] - vp_start[v])
+        for j in range(vp_start[v], vp_start[v + 1]):
+            pool = vp_pool[j]
+            if pool_vac[pool] > 0:
+                open_pool[n_open] = pool
+                open_w[n_open] = vp_base[j] * pool_vac[pool]
+                n_open += 1
+        open_start[v + 1] = n_open
+        width = max(width, n_open - open_start[v])
     row_start = np.zeros(n_rows + 1, np.int64)
     row_pool = np.empty(n_rows * width, np.int64)
     row_cum = np.empty(n_rows * width, np.float64)
@@ -134,11 +147,11 @@ def row_weights(key_of_row, n_trades, directed, vp_start, vp_pool, vp_base, patt
         kind, v = key_of_row[r] // n_villages, key_of_row[r] % n_villages
         pattern = kind // n_trades if directed else kind
         cum = 0.0
-        for j in range(vp_start[v], vp_start[v + 1]):
-            pool = vp_pool[j]
+        for j in range(open_start[v], open_start[v + 1]):
+            pool = open_pool[j]
             if directed and pool_trade[pool] != kind % n_trades:
                 continue
-            w = vp_base[j] * pool_vac[pool] * pattern_elig[pattern, pool]
+            w = open_w[j] * pattern_elig[pattern, pool]
             if w > 0:
                 cum += w
                 row_pool[m] = pool
