@@ -401,9 +401,10 @@ class LabourMarket:
         jobs left of the demand."""
         m = self.model
         pop, lm = m.pop, m.p.labour_market
-        idle = seekers[pop.channel[seekers] == Channel.NONE]
-        fit = (pop.capacity[idle] == Capacity.FULL) & (pop.age[idle] <= lm.migrant_age_max_years)
-        idle = idle[fit]
+        idle = people_kernels.idle_full_labour(
+            np.asarray(seekers, np.int64), pop.channel, pop.capacity, pop.age, pop.skill,
+            -np.inf, float(lm.migrant_age_max_years), int(Skill.UNSKILLED),
+        )
         rate = min(1.0, lm.migrant_job_finding_rate * self.departure_factor())
         found = idle[bernoulli_positions(len(idle), rate, m.rng)]
         room = self.migrant_vacancies()

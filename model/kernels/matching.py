@@ -7,7 +7,10 @@ exp(-distance/commute_scale)`` over the pools within reach that admit the
 row's capacity and skill, as ``LabourMarket.base`` and ``pattern_elig`` hold
 them; sparse over the pools the village reaches), and :func:`apply_and_take`
 sends each seeker with a non-empty row to a firm and lets each firm take its
-best applicants up to its vacancies.
+best applicants up to its vacancies.  The firm within a pool is drawn
+through an alias table (:func:`alias_table`): one comparison per draw,
+where a search through cumulative vacancies stalls on its unpredictable
+branches.
 """
 
 from __future__ import annotations
@@ -35,28 +38,72 @@ def bisect_cdf(cum, a, b, u):
 
 
 @njit(cache=True)
-def guide_table(cum, a, b, guide):
-    """Index table for draws over ``cum[a:b]`` (cumulative, increasing):
-    ``guide[a + i]`` is the first ``j`` whose ``cum[j]`` exceeds ``i / (b - a)``
-    of the total, so that :func:`guided_cdf` starts next to its answer."""
-    step = cum[b - 1] / (b - a)
-    j = a
-    for i in range(b - a):
-        while j < b - 1 and cum[j] <= step * i:
-            j += 1
-        guide[a + i] = j
+def alias_table(weight, a, b, keep, alias, small, large):
+    """Walker's alias table for drawing an entry of ``[a, b)`` with
+    probability proportional to ``weight``: entry ``j`` is drawn as itself
+    with probability ``keep[j]`` and as ``alias[j]`` otherwise, so that a draw
+    costs one comparison (:func:`alias_draw`).  ``small`` and ``large`` are
+    scratch space of at least ``b - a`` entries.  Built by Vose's method."""
+    n = b - a
+    total = 0.0
+    for j in range(a, b):
+        total += weight[j]
+    n_small = n_large = 0
+    for j in range(a, b):
+        keep[j] = weight[j] * n / total
+        alias[j] = j
+        if keep[j] < 1.0:
+            small[n_small] = j
+            n_small += 1
+        else:
+            large[n_large] = j
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        s = small[n_small]
+        g = large[n_large - 1]
+        alias[s] = g  # s's missing share comes from g
+        keep[g] -= 1.0 - keep[s]
+        if keep[g] < 1.0:
+            n_large -= 1
+            small[n_small] = g
+            n_small += 1
+    for k in range(n_large):  # rounding leaves these at (nearly) one
+        keep[large[k]] = 1.0
+    for k in range(n_small):
+        keep[small[k]] = 1.0
 
 
 @njit(cache=True)
-def guided_cdf(cum, guide, a, b, u):
-    """:func:`bisect_cdf` through a :func:`guide_table` (a step or two)."""
-    t = u * cum[b - 1]
-    j = guide[a + min(np.int64(u * (b - a)), b - a - 1)]
-    while j > a and cum[j - 1] > t:  # rounding put the guide past the answer
-        j -= 1
-    while j < b - 1 and cum[j] <= t:
-        j += 1
-    return j, t
+def alias_draw(keep, alias, a, b, u):
+    """An entry of ``[a, b)`` drawn through an :func:`alias_table` with ``u``
+    in [0, 1): ``u`` picks a column, and where it falls within the column
+    picks the entry or its alias."""
+    x = u * (b - a)
+    j = min(np.int64(x), b - a - 1)
+    return a + j if x - j < keep[a + j] else alias[a + j]
+
+
+@njit(cache=True)
+def sift_down(slot, score, base, n, i):
+    """Restore the heap ``slot[base:base + n]`` (applicants, the worst at the
+    root) below place ``i``; ``score`` moves alongside.  Of two applicants the
+    worse has the lower score or, at the same score, the later application."""
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            return
+        w = base + left
+        right = w + 1
+        if left + 1 < n and (score[right] < score[w] or (score[right] == score[w] and slot[right] > slot[w])):
+            w = right
+        at = base + i
+        if score[w] < score[at] or (score[w] == score[at] and slot[w] > slot[at]):
+            slot[at], slot[w] = slot[w], slot[at]
+            score[at], score[w] = score[w], score[at]
+            i = w - base
+        else:
+            return
 
 
 @njit(cache=True)
@@ -101,9 +148,22 @@ def row_weights(key_of_row, n_trades, directed, vp_start, vp_pool, vp_base, patt
     """
     n_rows = len(key_of_row)
     n_villages = len(vp_start) - 1
+    # first, per village, the pools within reach that have a vacancy and their
+    # weights (after the first round of a month, few pools have one)
+    open_start = np.zeros(n_villages + 1, np.int64)
+    open_pool = np.empty(len(vp_pool), np.int64)
+    open_w = np.empty(len(vp_pool), np.float64)
     width = 0
+    n_open = 0
     for v in range(n_villages):
-        width = max(width, vp_start[v + 1] - vp_start[v])
+        for j in range(vp_start[v], vp_start[v + 1]):
+            pool = vp_pool[j]
+            if pool_vac[pool] > 0:
+                open_pool[n_open] = pool
+                open_w[n_open] = vp_base[j] * pool_vac[pool]
+                n_open += 1
+        open_start[v + 1] = n_open
+        width = max(width, n_open - open_start[v])
     row_start = np.zeros(n_rows + 1, np.int64)
     row_pool = np.empty(n_rows * width, np.int64)
     row_cum = np.empty(n_rows * width, np.float64)
@@ -112,11 +172,11 @@ def row_weights(key_of_row, n_trades, directed, vp_start, vp_pool, vp_base, patt
         kind, v = key_of_row[r] // n_villages, key_of_row[r] % n_villages
         pattern = kind // n_trades if directed else kind
         cum = 0.0
-        for j in range(vp_start[v], vp_start[v + 1]):
-            pool = vp_pool[j]
+        for j in range(open_start[v], open_start[v + 1]):
+            pool = open_pool[j]
             if directed and pool_trade[pool] != kind % n_trades:
                 continue
-            w = vp_base[j] * pool_vac[pool] * pattern_elig[pattern, pool]
+            w = open_w[j] * pattern_elig[pattern, pool]
             if w > 0:
                 cum += w
                 row_pool[m] = pool
@@ -137,41 +197,48 @@ def apply_and_take(
     Seekers whose row is empty do not apply; the others, in order, use two
     uniforms each, a row of ``u``.  The first picks a pool with probability
     proportional to its weight and, through where it falls within that
-    pool's share, a firm of the pool in proportion to its vacancies (one draw
-    of the two-step choice: P(firm) = P(pool) x vacancies / pool vacancies).
+    pool's share, a firm of the pool in proportion to its vacancies (the
+    pool's alias table; one draw of the two-step choice: P(firm) = P(pool) x
+    vacancies / pool vacancies).
     The second is the score noise.  A firm rejects applicants over its
     sector's age limit and takes the best-scoring of the rest, up to its
-    vacancies.  Returns the positions (into ``seekers``) of those taken and
-    their firms.
+    vacancies (of equal scores, the earlier application).  Returns the
+    positions (into ``seekers``) of those taken and their firms.
     """
     n = len(seekers)
     n_firms = len(vac)
-    # each pool's firms with vacancies, and their cumulative vacancies
+    # each pool's firms with vacancies, drawn in proportion to them
     vacant = np.empty(len(firm_order), np.int64)
-    vacant_cum = np.empty(len(firm_order), np.float64)
+    vacant_n = np.empty(len(firm_order), np.float64)
+    vacant_keep = np.empty(len(firm_order), np.float64)
+    vacant_alias = np.empty(len(firm_order), np.int64)
+    small = np.empty(len(firm_order), np.int64)
+    large = np.empty(len(firm_order), np.int64)
     vacant_start = np.zeros(len(pool_first), np.int64)
-    guide = np.empty(len(firm_order), np.int64)
     m = 0
     for p in range(len(pool_first) - 1):
-        c = 0.0
         for j in range(pool_first[p], pool_first[p + 1]):
             f = firm_order[j]
             if vac[f] > 0:
-                c += vac[f]
                 vacant[m] = f
-                vacant_cum[m] = c
+                vacant_n[m] = vac[f]
                 m += 1
         vacant_start[p + 1] = m
         if m > vacant_start[p]:
-            guide_table(vacant_cum, vacant_start[p], m, guide)
-    app_firm = np.empty(n, np.int64)
-    app_score = np.empty(n, np.float64)
-    applicants = np.zeros(n_firms, np.int64)
+            alias_table(vacant_n, vacant_start[p], m, vacant_keep, vacant_alias, small, large)
+    # each firm keeps its best applicants so far, up to its vacancies, in a
+    # heap whose root is the worst held (a full firm compares a newcomer with
+    # the root only)
+    slot_start = np.zeros(n_firms + 1, np.int64)
+    for f in range(n_firms):
+        slot_start[f + 1] = slot_start[f] + max(vac[f], 0)
+    slot = np.empty(slot_start[n_firms], np.int64)
+    slot_score = np.empty(slot_start[n_firms], np.float64)
+    held = np.zeros(n_firms, np.int64)
     d = -1  # the row of u in use
     for k in range(n):
         r = row[k]
         if row_start[r + 1] == row_start[r]:  # no pool with a vacancy: no application
-            app_firm[k] = -1
             continue
         d += 1
         lo, t = bisect_cdf(row_cum, row_start[r], row_start[r + 1], u[d, 0])
@@ -179,31 +246,15 @@ def apply_and_take(
         before = row_cum[lo - 1] if lo > row_start[r] else 0.0
         frac = (t - before) / (row_cum[lo] - before)  # uniform again, given the pool
         frac = min(max(frac, 0.0), 1.0 - 1e-16)
-        j, _ = guided_cdf(vacant_cum, guide, vacant_start[pool], vacant_start[pool + 1], frac)
+        j = alias_draw(vacant_keep, vacant_alias, vacant_start[pool], vacant_start[pool + 1], frac)
         f = vacant[j]
         s = seekers[k]
         sec = firm_sector[f]
         if age[s] > sector_age_max[sec]:
-            app_firm[k] = -1
             continue
         in_trade = trade[s] == sector_trade[sec]
         eff = skill[s] if in_trade else min(skill[s], BASIC)
-        app_firm[k] = f
-        app_score[k] = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[d, 1]
-        applicants[f] += 1
-    # each firm keeps its best applicants so far, up to its vacancies
-    slot_start = np.zeros(n_firms + 1, np.int64)
-    for f in range(n_firms):
-        slot_start[f + 1] = slot_start[f] + min(max(vac[f], 0), applicants[f])
-    slot = np.empty(slot_start[n_firms], np.int64)
-    slot_score = np.empty(slot_start[n_firms], np.float64)
-    held = np.zeros(n_firms, np.int64)
-    worst = np.zeros(n_firms, np.int64)  # slot of the firm's lowest score, once full
-    for k in range(n):
-        f = app_firm[k]
-        if f < 0:
-            continue
-        score = app_score[k]
+        score = eff + trade_match_bonus * in_trade + priority_bonus * priority[s] + score_noise * u[d, 1]
         base = slot_start[f]
         k_f = slot_start[f + 1] - base
         if held[f] < k_f:
@@ -211,19 +262,12 @@ def apply_and_take(
             slot_score[base + held[f]] = score
             held[f] += 1
             if held[f] == k_f:
-                w = base
-                for j in range(base + 1, base + k_f):
-                    if slot_score[j] < slot_score[w]:
-                        w = j
-                worst[f] = w
-        elif score > slot_score[worst[f]]:
-            w = worst[f]
-            slot[w] = k
-            slot_score[w] = score
-            for j in range(base, base + k_f):
-                if slot_score[j] < slot_score[w]:
-                    w = j
-            worst[f] = w
+                for i in range(k_f // 2 - 1, -1, -1):
+                    sift_down(slot, slot_score, base, k_f, i)
+        elif score > slot_score[base]:  # an equal score does not displace an earlier applicant
+            slot[base] = k
+            slot_score[base] = score
+            sift_down(slot, slot_score, base, k_f, 0)
     taken = np.empty(slot_start[n_firms], np.int64)
     taken_firm = np.empty(slot_start[n_firms], np.int64)
     m = 0

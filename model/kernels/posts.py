@@ -51,37 +51,42 @@ def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant
     """
     n_tiers = np.int64(tier_table.max()) + 1
     n_keys = len(vacant) * n_tiers
-    if len(place_first):
-        look = np.empty(len(people), np.int64)
-        n_look = 0
+    # the people looked at (positions into ``people``) and their keys: place
+    # and tier
+    look = np.empty(len(people), np.int64)
+    key = np.empty(len(people), np.int64)
+    start = np.zeros(n_keys + 1, np.int64)
+    n_look = 0
+    if len(place_first):  # place by place: no need to read each person's place
         for pl in range(len(vacant)):
             if vacant[pl] > 0:
                 a = np.searchsorted(people, place_first[pl])
                 b = np.searchsorted(people, place_first[pl + 1])
                 for k in range(a, b):
+                    i = people[k]
+                    if idle_only and channel[i] != IDLE:
+                        continue
                     look[n_look] = k
+                    key[n_look] = pl * n_tiers + tier_table[np.uint8(zero[hh[i]]), np.uint8(capacity[i])]
+                    start[key[n_look] + 1] += 1
                     n_look += 1
-        look = look[:n_look]
     else:
-        look = np.arange(len(people))
-    key = np.full(len(people), -1, np.int64)
-    start = np.zeros(n_keys + 1, np.int64)
-    for k in look:
-        i = people[k]
-        pl = place[i]
-        if vacant[pl] <= 0 or (idle_only and channel[i] != IDLE):
-            key[k] = -1
-            continue
-        key[k] = pl * n_tiers + tier_table[np.uint8(zero[hh[i]]), np.uint8(capacity[i])]
-        start[key[k] + 1] += 1
+        for k in range(len(people)):
+            i = people[k]
+            pl = place[i]
+            if vacant[pl] <= 0 or (idle_only and channel[i] != IDLE):
+                continue
+            look[n_look] = k
+            key[n_look] = pl * n_tiers + tier_table[np.uint8(zero[hh[i]]), np.uint8(capacity[i])]
+            start[key[n_look] + 1] += 1
+            n_look += 1
     for j in range(n_keys):
         start[j + 1] += start[j]
     fill = start[:-1].copy()
     grouped = np.empty(start[n_keys], np.int64)
-    for k in look:
-        if key[k] >= 0:
-            grouped[fill[key[k]]] = k
-            fill[key[k]] += 1
+    for j in range(n_look):
+        grouped[fill[key[j]]] = look[j]
+        fill[key[j]] += 1
     out = np.empty(start[n_keys], np.int64)
     n = 0
     used = 0

@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import bernoulli_positions, first_k_per_group, stochastic_round
-from ..population import Capacity, Channel
+from ..kernels import people as people_kernels
+from ..population import Channel, Skill
 from ..schema import SECTORS
 
 EXPORT_SECTOR = SECTORS.index("export_employer")
@@ -34,13 +35,10 @@ EXPORT_SECTOR = SECTORS.index("export_employer")
 
 def _willing(model, people: np.ndarray) -> np.ndarray:
     pop, b = model.pop, model.p.behaviour.export
-    ok = (
-        (pop.channel[people] == Channel.NONE)
-        & (pop.capacity[people] == Capacity.FULL)
-        & (pop.age[people] >= b.age_min_years)
-        & (pop.age[people] <= b.age_max_years)
+    people = people_kernels.idle_full_labour(
+        np.asarray(people, np.int64), pop.channel, pop.capacity, pop.age, pop.skill,
+        float(b.age_min_years), float(b.age_max_years), int(Skill.UNSKILLED),
     )
-    people = people[ok]
     return people[model.rng.random(len(people)) < b.willingness]
 
 

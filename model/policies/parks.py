@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import stochastic_round
-from ..population import Capacity, Channel, Skill
+from ..kernels import people as people_kernels
+from ..population import Channel, Skill
 from ..schema import SECTORS, Scenario
 
 
@@ -62,8 +63,9 @@ def start_businesses(model, seekers: np.ndarray) -> None:
     parks = p.levers.parks
     expected = parks.entrepreneurship_centres * parks.business_starts_per_centre_per_year / 12.0 * model.scale
     n = int(stochastic_round(expected, rng))
-    idle = seekers[(pop.channel[seekers] == Channel.NONE) & (pop.capacity[seekers] == Capacity.FULL)]
-    idle = idle[pop.skill[idle] >= Skill.BASIC]
+    idle = people_kernels.idle_full_labour(
+        np.asarray(seekers, np.int64), pop.channel, pop.capacity, pop.age, pop.skill, -np.inf, np.inf, int(Skill.BASIC),
+    )
     if n == 0 or len(idle) == 0:
         return
     starters = rng.choice(idle, size=min(n, len(idle)), replace=False)
