@@ -171,7 +171,7 @@ class Population:
     institution: np.ndarray = field(init=False)
     followed_up: np.ndarray = field(init=False)
     priority: np.ndarray = field(init=False)
-    training_priority: np.ndarray = field(init=False)
+    county_people: np.ndarray = field(init=False)  # first person of each county, then one past the last
 
     def __post_init__(self) -> None:
         n = len(self.hh)
@@ -189,7 +189,9 @@ class Population:
         self.institution = np.full(n, -1, np.int32)
         self.followed_up = np.zeros(n, bool)
         self.priority = np.zeros(n, bool)
-        self.training_priority = np.zeros(n, bool)
+        if np.any(np.diff(self.county) < 0):  # the build lays villages out county by county
+            raise ValueError("people must be ordered by county")
+        self.county_people = np.searchsorted(self.county, np.arange(len(self.county_x) + 1))
 
     @property
     def n_people(self) -> int:

@@ -150,12 +150,22 @@ def _admitted(model, institution, people: np.ndarray) -> np.ndarray:
     return people[model.market.trade_admits[institution.trade_this_month(), pop.capacity[people]]]
 
 
+def _catchment(model, institution) -> np.ndarray:
+    """The month's training pool in the institution's county (all of it for
+    the college): a slice, since people are ordered by county."""
+    pool = model.training_pool
+    if institution.county < 0:
+        return pool
+    first, end = model.pop.county_people[institution.county:institution.county + 2]
+    return pool[np.searchsorted(pool, first):np.searchsorted(pool, end)]
+
+
 def intake(model, institution, seats: int) -> np.ndarray:
     """The month's general intake: invite eligible people at random; the
     willing fill the free seats."""
     if seats <= 0:
         return np.zeros(0, np.int64)
-    pool = _admitted(model, institution, _available_now(model, model.training_pool))
+    pool = _admitted(model, institution, _available_now(model, _catchment(model, institution)))
     willing = pool[model.rng.random(len(pool)) < takeup_probability(model.p)]
     chosen = willing[model.rng.permutation(len(willing))[:seats]]
     _enrol(model, institution, chosen)
