@@ -101,6 +101,7 @@ class EmploymentModel(mesa.Model):
         self.acting_agents = AgentSet(self.institutions, random=self.random)
         self._households_registered = False  # see agents_by_type
         self.training_pool = np.zeros(0, np.int64)  # set each month (training.eligible_pool)
+        self.intake_pool = self.training_pool  # those of it available for the intake (training.split_free_seats)
         self.in_training_pool = np.zeros(self.pop.n_people, bool)
         self.training_free_seats = self.training_seats.copy()
         self.seats_for_monitoring = np.zeros_like(self.training_seats)  # set each month (training.split_free_seats)

@@ -111,7 +111,9 @@ def free_seats(model) -> np.ndarray:
 def split_free_seats(model) -> tuple[np.ndarray, np.ndarray]:
     """This month's free seats of each institution: those its general intake
     may fill, and those held for monitoring's training offers
-    (``levers.monitoring.training_seat_share`` of them)."""
+    (``levers.monitoring.training_seat_share`` of them).  Also finds, once,
+    who of the month's pool is available for the intake now."""
+    model.intake_pool = _available_now(model, model.training_pool)
     free = free_seats(model)
     held = stochastic_round(free * model.p.levers.monitoring.training_seat_share, model.rng)
     return free - held, held
@@ -151,9 +153,9 @@ def _admitted(model, institution, people: np.ndarray) -> np.ndarray:
 
 
 def _catchment(model, institution) -> np.ndarray:
-    """The month's training pool in the institution's county (all of it for
+    """The month's intake pool in the institution's county (all of it for
     the college): a slice, since people are ordered by county."""
-    pool = model.training_pool
+    pool = model.intake_pool
     if institution.county < 0:
         return pool
     first, end = model.pop.county_people[institution.county:institution.county + 2]
