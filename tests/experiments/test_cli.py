@@ -142,6 +142,9 @@ def test_jobqueue_cluster_from_the_example_config(tmp_path, monkeypatch):
             cluster.close()
         assert directive in script and "--nthreads 1" in script
         assert "--nworkers 16" in script and "source .venv/bin/activate" in script
+        # malloc's thresholds set before the workers start (experiments.cluster.MALLOC_ENV)
+        assert "export MALLOC_TRIM_THRESHOLD_=1073741824" in script
+        assert script.index("source .venv/bin/activate") < script.index("export MALLOC_MMAP_THRESHOLD_")
 
 
 def test_wengang_validate_uses_the_experiment_validator(tmp_path):
