@@ -49,33 +49,6 @@ def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndar
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
 
-def dense_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` for small non-negative integer
-    keys, by counting instead of sorting."""
-    present = np.zeros(int(keys.max()) + 1 if len(keys) else 0, bool)
-    present[keys] = True
-    unique = np.flatnonzero(present)
-    rank = np.cumsum(present) - 1
-    return unique, rank[keys]
-
-
-def weighted_choice_rows(
-    weights: np.ndarray, rows: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """For each entry of ``rows``, draw a column of ``weights[row]`` with
-    probability proportional to the weights (rows must have a positive sum)."""
-    n_cols = weights.shape[1]
-    cum = np.cumsum(weights, axis=1)
-    total = cum[:, -1]
-    offsets = np.concatenate([[0.0], np.cumsum(total)[:-1]])
-    flat = (cum + offsets[:, None]).ravel()
-    u = offsets[rows] + rng.random(len(rows)) * total[rows]
-    order = np.argsort(u)  # sorted queries search the table in cache order
-    pos = np.empty(len(u), np.int64)
-    pos[order] = np.searchsorted(flat, u[order], side="right")
-    return np.clip(pos - rows * n_cols, 0, n_cols - 1)
-
-
 def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
     """Positions ``i < n`` of the successes of ``n`` Bernoulli(``p``) trials.
 
