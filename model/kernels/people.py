@@ -192,6 +192,20 @@ def count_in_channel_by(channel, code, key, n_keys):
 
 
 @njit(cache=True)
+def take_at_random(members, a, b, take, u, used, out, n):
+    """Appends to ``out`` (from ``n``) ``take`` of ``members[a:b]`` chosen
+    uniformly at random, by a partial Fisher-Yates shuffle of that slice in
+    place driven by ``u`` from ``used`` on; returns the new ``n`` and ``used``."""
+    for j in range(take):
+        r = a + j + min(np.int64(u[used] * (b - a - j)), b - a - j - 1)
+        used += 1
+        members[a + j], members[r] = members[r], members[a + j]
+        out[n] = members[a + j]
+        n += 1
+    return n, used
+
+
+@njit(cache=True)
 def sample_k_per_group(group, k, u):
     """Positions of a uniformly random ``k[g]``-subset of the members of each
     group ``g`` (all of them if fewer), by a partial Fisher-Yates shuffle
@@ -218,12 +232,7 @@ def sample_k_per_group(group, k, u):
                 out[n] = members[j]
                 n += 1
             continue
-        for j in range(take):
-            r = a + j + min(np.int64(u[used] * (b - a - j)), b - a - j - 1)
-            used += 1
-            members[a + j], members[r] = members[r], members[a + j]
-            out[n] = members[a + j]
-            n += 1
+        n, used = take_at_random(members, a, b, take, u, used, out, n)
     return out[:n]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .people import take_at_random
+
 IDLE = 0  # model.population.Channel.NONE
 
 
@@ -102,11 +104,6 @@ def take_for_posts(people, idle_only, channel, hh, zero, capacity, place, vacant
                     n += 1
                 left -= b - a
                 continue
-            for j in range(left):
-                r = a + j + min(np.int64(u[used] * (b - a - j)), b - a - j - 1)
-                used += 1
-                grouped[a + j], grouped[r] = grouped[r], grouped[a + j]
-                out[n] = grouped[a + j]
-                n += 1
+            n, used = take_at_random(grouped, a, b, left, u, used, out, n)
             left = 0
     return out[:n]
