@@ -101,7 +101,7 @@ class EmploymentModel(mesa.Model):
         self.acting_agents = AgentSet(self.institutions, random=self.random)
         self._households_registered = False  # see agents_by_type
         self.training_pool = np.zeros(0, np.int64)  # set each month (training.eligible_pool)
-        self.intake_pool = self.training_pool  # those of it available for the intake (training.split_free_seats)
+        self.intake_pool = self.training_pool  # those of it available for the intake (training.available_for_intake)
         self.in_training_pool = np.zeros(self.pop.n_people, bool)
         self.training_free_seats = self.training_seats.copy()
         self.seats_for_monitoring = np.zeros_like(self.training_seats)  # set each month (training.split_free_seats)
@@ -343,6 +343,7 @@ class EmploymentModel(mesa.Model):
         self.refresh_touched()
         public_posts.fill(self)
         self.training_free_seats, self.seats_for_monitoring = training.split_free_seats(self)
+        self.intake_pool = training.available_for_intake(self)
         self.acting_agents.do("step")  # the general intake, before detection: a household it leaves at zero is found this month
         self.refresh_touched()
         monitoring.detect(self)  # the income test reads last month's incomes

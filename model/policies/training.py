@@ -111,12 +111,15 @@ def free_seats(model) -> np.ndarray:
 def split_free_seats(model) -> tuple[np.ndarray, np.ndarray]:
     """This month's free seats of each institution: those its general intake
     may fill, and those held for monitoring's training offers
-    (``levers.monitoring.training_seat_share`` of them).  Also finds, once,
-    who of the month's pool is available for the intake now."""
-    model.intake_pool = _available_now(model, model.training_pool)
+    (``levers.monitoring.training_seat_share`` of them)."""
     free = free_seats(model)
     held = stochastic_round(free * model.p.levers.monitoring.training_seat_share, model.rng)
     return free - held, held
+
+
+def available_for_intake(model) -> np.ndarray:
+    """Who of the month's training pool the intake may invite now (found once a month)."""
+    return _available_now(model, model.training_pool)
 
 
 def _available_now(model, people: np.ndarray) -> np.ndarray:
@@ -180,7 +183,7 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     seats the month's general intake left for them
     (:func:`split_free_seats`); returns who enrolled."""
     rng = model.rng
-    free = np.minimum(model.seats_for_monitoring, free_seats(model))
+    free = model.seats_for_monitoring  # held by the intake, so free; used up as they are taken
     if not free.any():  # no seat to offer: nobody is asked
         return np.zeros(0, np.int64)
     people = _available_now(model, people)
@@ -200,6 +203,7 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
             continue
         chosen = _admitted(model, inst, people)[: free[inst.index]]
         _enrol(model, inst, chosen)
+        free[inst.index] -= len(chosen)
         enrolled.append(chosen)
         people = people[model.pop.channel[people] != Channel.TRAINING]  # the chosen are enrolled now
     return np.concatenate(enrolled) if enrolled else people[:0]
