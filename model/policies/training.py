@@ -145,14 +145,12 @@ def _enrol(model, institution, chosen: np.ndarray) -> None:
 
 
 def _admitted(model, institution, people: np.ndarray) -> np.ndarray:
-    """Those of ``people`` the institution's course this month may take: in
-    its county (any, for the college) and of a capacity that some sector in
-    the course's trade hires (以用工市场需求紧俏的专业为主导: courses lead to
-    jobs), so that no certificate is earned where nobody could use it."""
-    pop = model.pop
-    if institution.county >= 0:
-        people = people[pop.county[people] == institution.county]
-    return people[model.market.trade_admits[institution.trade_this_month(), pop.capacity[people]]]
+    """Those of ``people`` the institution's course this month may take: of
+    a capacity that some sector in the course's trade hires
+    (以用工市场需求紧俏的专业为主导: courses lead to jobs), so that no
+    certificate is earned where nobody could use it."""
+    capacity = model.pop.capacity[people]
+    return people[model.market.trade_admits[institution.trade_this_month(), capacity]]
 
 
 def _catchment(model, institution) -> np.ndarray:
@@ -201,7 +199,8 @@ def offer_seats(model, people: np.ndarray) -> np.ndarray:
     for inst in by_county:
         if free[inst.index] == 0 or len(people) == 0:
             continue
-        chosen = _admitted(model, inst, people)[: free[inst.index]]
+        mine = people if inst.county < 0 else people[model.pop.county[people] == inst.county]
+        chosen = _admitted(model, inst, mine)[: free[inst.index]]
         _enrol(model, inst, chosen)
         free[inst.index] -= len(chosen)
         enrolled.append(chosen)
