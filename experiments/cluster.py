@@ -2,7 +2,8 @@
 
 - Local (default): ``--workers N`` processes with one thread each, bound to
   127.0.0.1, no dashboard (the scheduler's HTTP service on a free loopback port).  The scheduler lives in the driver process, so
-  :data:`ALLOWED_WORKER_DEATHS` is set for it here.
+  :data:`ALLOWED_WORKER_DEATHS` is set for it here; with no dashboard, the
+  workers' statistical profiler is off (:data:`LOCAL_CLUSTER_CONFIG`).
 - **One thread per worker**, on every kind of cluster: a run is one Python
   thread, and BLAS, OpenMP or numba threads of its own would only contend
   with the other workers for the cores (a full-scale run with OpenBLAS's
@@ -53,6 +54,11 @@ PRE_SPAWN = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: kernel (page faults).  These keep arrays up to 32 MB (glibc's ceiling) on
 #: the heap and memory with the worker between runs (~0.4 GB a run).
 MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(32 << 20)}
+#: Dask settings of the local cluster.  Its dashboard is off, so nobody can
+#: read the workers' statistical profile, which samples the running task's
+#: stack every 10 ms (taking the GIL from the run): off, too.
+LOCAL_CLUSTER_CONFIG = {"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS,
+                        "distributed.worker.profile.enabled": False}
 #: Name of the worker plugin that pins threads.
 PIN_PLUGIN = "wengang-one-thread"
 
@@ -165,8 +171,7 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None,
     n = workers or default_workers()
     pre_spawn = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}),
                  **{k: SINGLE_THREAD_ENV[k] for k in PRE_SPAWN}, **MALLOC_ENV}
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS,
-                          "distributed.nanny.pre-spawn-environ": pre_spawn}):
+    with dask.config.set({**LOCAL_CLUSTER_CONFIG, "distributed.nanny.pre-spawn-environ": pre_spawn}):
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                           host="127.0.0.1", dashboard_address=None,
                           scheduler_kwargs=LOCAL_SCHEDULER_HTTP, env=SINGLE_THREAD_ENV,

@@ -51,3 +51,16 @@ def test_local_workers_keep_malloc_from_mapping_every_array():
     with cluster.open_client(workers=1) as (client, _):
         (env,) = client.run(malloc_env).values()
     assert env == {"MALLOC_TRIM_THRESHOLD_": "1073741824", "MALLOC_MMAP_THRESHOLD_": "33554432"}
+
+
+def worker_callbacks(dask_worker) -> list[str]:
+    return sorted(dask_worker.periodic_callbacks)
+
+
+def test_local_workers_do_not_profile_the_runs():
+    """A worker's statistical profile samples the run's stack every 10 ms;
+    with no dashboard to show it, local workers do without."""
+    with cluster.open_client(workers=1) as (client, _):
+        (callbacks,) = client.run(worker_callbacks).values()
+    assert "heartbeat" in callbacks  # the callbacks are the worker's own
+    assert not [c for c in callbacks if c.startswith("profile")]
