@@ -176,6 +176,8 @@ class LabourMarket:
         self.village_pool_base = base[base > 0]
         self.reachable_pools = np.flatnonzero((base > 0).any(axis=0))
         self.pool_trade = np.tile(self.sector_trade, n_c + 1)
+        # everyone ages alike, so the oldest stays the oldest (separate's thinning)
+        self.oldest = np.argmax(pop.age, keepdims=True) if pop.n_people else np.zeros(1, np.int64)
         self.firm_order = np.argsort(firms.pool, kind="stable")
         self.pool_first = np.searchsorted(firms.pool[self.firm_order], np.arange(self.n_pools + 1)).astype(np.int64)
         self.recount()
@@ -283,8 +285,7 @@ class LabourMarket:
         rate = np.zeros(len(Channel))
         rate[SECTOR_CHANNELS] = u.separation_rate * self.sector_sep
         rate[Channel.SELF_EMPLOYED] = u.separation_rate * lm.self_employed_separation_multiplier
-        oldest = np.argmax(pop.age, keepdims=True) if pop.n_people else np.zeros(1, np.int64)
-        p_max = min(1.0, max(rate.max(), float(self.migrant_return_probability(oldest)[0])))
+        p_max = min(1.0, max(rate.max(), float(self.migrant_return_probability(self.oldest)[0])))
         leaving = np.zeros(0, np.int64)
         if p_max > 0:
             candidates = bernoulli_positions(pop.n_people, p_max, rng)

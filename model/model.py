@@ -342,7 +342,9 @@ class EmploymentModel(mesa.Model):
 
         self.refresh_touched()
         public_posts.fill(self)
-        self.training_free_seats, self.seats_for_monitoring = training.split_free_seats(self)
+        # nobody enrols before the intake, so the month's trainees (found by
+        # _people_month's pass) hold every seat taken
+        self.training_free_seats, self.seats_for_monitoring = training.split_free_seats(self, self._trainees)
         self.intake_pool = training.available_for_intake(self)
         self.acting_agents.do("step")  # the general intake, before detection: a household it leaves at zero is found this month
         self.refresh_touched()

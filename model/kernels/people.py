@@ -182,6 +182,20 @@ def zero_employment_all(hh, able, capacity, channel, employed_channel, zero):
 
 
 @njit(cache=True)
+def still_available(people, in_pool, channel, channel_bits):
+    """Those of ``people`` with ``in_pool`` set whose channel is one of
+    ``channel_bits`` (channels as bits), in order, in one pass
+    (:func:`model.policies.training._available_now`)."""
+    out = np.empty(len(people) + 1, np.int64)  # one spare: the branch-free write's sink
+    n = 0
+    for k in range(len(people)):
+        i = people[k]
+        out[n] = i
+        n += in_pool[i] & (((channel_bits >> np.int64(channel[i])) & 1) != 0)
+    return out[:n]
+
+
+@njit(cache=True)
 def count_in_channel_by(channel, code, key, n_keys):
     """People in one channel (a rare one: trainees), counted by ``key``."""
     out = np.zeros(n_keys, np.int64)

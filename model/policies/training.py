@@ -45,6 +45,7 @@ from ..population import Capacity, Channel, Skill, is_market_work
 from ..schema import SECTORS
 
 UNDEREMPLOYED = (Channel.NONE, Channel.HOME_PIECEWORK, Channel.VILLAGE_POST, Channel.MAINTENANCE_POST)
+_UNDEREMPLOYED_BITS = sum(1 << int(c) for c in UNDEREMPLOYED)
 
 
 def takeup_probability(p) -> float:
@@ -100,19 +101,28 @@ def eligible_pool(model) -> np.ndarray:
     return np.flatnonzero(ok)
 
 
-def free_seats(model) -> np.ndarray:
-    """Free seats of each institution now (its seats less its trainees)."""
+def free_seats(model, trainees: np.ndarray | None = None) -> np.ndarray:
+    """Free seats of each institution now (its seats less its trainees).
+
+    ``trainees``: a superset of the people in training now, if known (the
+    month's trainees found before anyone could enrol), else all are looked at.
+    """
     pop = model.pop
-    training_now = int(Channel.TRAINING)
-    held = people_kernels.count_in_channel_by(pop.channel, training_now, pop.institution, len(model.institutions))
+    if trainees is None:
+        training_now = int(Channel.TRAINING)
+        held = people_kernels.count_in_channel_by(pop.channel, training_now, pop.institution, len(model.institutions))
+    else:
+        trainees = trainees[pop.channel[trainees] == Channel.TRAINING]
+        held = np.bincount(pop.institution[trainees], minlength=len(model.institutions))
     return np.maximum(0, model.training_seats - held)
 
 
-def split_free_seats(model) -> tuple[np.ndarray, np.ndarray]:
+def split_free_seats(model, trainees: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """This month's free seats of each institution: those its general intake
     may fill, and those held for monitoring's training offers
-    (``levers.monitoring.training_seat_share`` of them)."""
-    free = free_seats(model)
+    (``levers.monitoring.training_seat_share`` of them).  ``trainees``: as
+    for :func:`free_seats`."""
+    free = free_seats(model, trainees)
     held = stochastic_round(free * model.p.levers.monitoring.training_seat_share, model.rng)
     return free - held, held
 
@@ -124,8 +134,9 @@ def available_for_intake(model) -> np.ndarray:
 
 def _available_now(model, people: np.ndarray) -> np.ndarray:
     """Those of ``people`` still in the month's pool and not enrolled meanwhile."""
-    people = people[model.in_training_pool[people]]
-    return people[lookup(model.pop.channel[people], UNDEREMPLOYED, len(Channel))]
+    return people_kernels.still_available(
+        np.asarray(people, np.int64), model.in_training_pool, model.pop.channel, _UNDEREMPLOYED_BITS,
+    )
 
 
 def _enrol(model, institution, chosen: np.ndarray) -> None:

@@ -186,6 +186,25 @@ def test_clearing_offers_take_only_free_seats(baseline):
     assert (m.pop.channel == Channel.TRAINING).sum() == 0
 
 
+def test_the_months_trainees_count_the_seats_taken_as_a_full_count_does(baseline, monkeypatch):
+    """The model counts the seats taken from the trainees its first pass
+    found; nobody may enrol between that pass and the split, so the count
+    must equal a count over everyone, every month (here with seats that
+    bind, offers and an intake)."""
+    seen = []
+    split = training.split_free_seats
+
+    def checked(model, trainees=None):
+        seen.append((training.free_seats(model, trainees).tolist(), training.free_seats(model).tolist()))
+        return split(model, trainees)
+
+    monkeypatch.setattr(training, "split_free_seats", checked)
+    m = EmploymentModel(baseline, rng=6, scale=0.05, overrides={"levers.training.mid_term_seats_per_year": 6000})
+    m.run(8)
+    assert len(seen) == 8 and any(sum(full) < sum(m.training_seats) for _, full in seen)
+    assert all(fast == full for fast, full in seen)
+
+
 # ------------------------------------------------------------ public posts
 def test_post_quotas_round_to_the_lever_on_average(baseline):
     m = EmploymentModel(baseline, rng=5, scale=0.2, overrides={"levers.public_posts.village_posts_per_village": 2.5})
