@@ -62,6 +62,20 @@ def test_flat_subsidy_pays_in_full(baseline):
     assert training.placement_effort(flat.params) < training.placement_effort(baseline.params)
 
 
+def test_only_those_still_in_the_pool_and_idle_or_underemployed_are_invited(baseline):
+    """Known answer: of six pool members, one left the pool, one works for a
+    firm, one is in training, one is on a migrant job; the idle one and the
+    village-post holder (underemployed) may still be invited."""
+    m = EmploymentModel(baseline, rng=3, scale=0.02)
+    people = np.arange(100, 106)
+    m.in_training_pool[:] = False
+    m.in_training_pool[people] = True
+    m.in_training_pool[101] = False
+    m.pop.channel[people] = [Channel.NONE, Channel.NONE, Channel.INDUSTRIAL_PARK, Channel.TRAINING,
+                             Channel.MIGRANT, Channel.VILLAGE_POST]
+    assert training._available_now(m, people).tolist() == [100, 105]
+
+
 def test_only_the_age_window_enters_training(baseline):
     """Ages at enrolment lie in [age_min, age_max] exactly (people age at the
     start of a month, before anyone enrols, so the age at the month end is
