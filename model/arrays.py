@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.people import sample_k_per_group
+from .kernels.people import categories_of, sample_k_per_group
 
 
 def first_k_per_group(group: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -40,6 +40,18 @@ def sample_per_group(group: np.ndarray, k: np.ndarray, rng: np.random.Generator)
     k = np.asarray(k, np.int64)
     n_uniforms = min(len(group), int(k[k > 0].sum()))
     return sample_k_per_group(np.asarray(group, np.int64), k, rng.random(n_uniforms))
+
+
+def draw_categories(rng: np.random.Generator, shares, size: int) -> np.ndarray:
+    """``size`` categories drawn with probabilities ``shares``: the same draws
+    as ``rng.choice(len(shares), size, p=shares)`` (one uniform each, by the
+    same cumulative shares), several times faster on large draws."""
+    p = np.asarray(shares, dtype=float)
+    if p.ndim != 1 or len(p) == 0 or (p < 0).any() or not np.isclose(p.sum(), 1.0, rtol=0, atol=np.sqrt(np.finfo(float).eps)):
+        raise ValueError(f"shares must be non-negative and sum to 1, not {p.tolist()}")
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return categories_of(cdf, rng.random(size))
 
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:

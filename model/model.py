@@ -26,7 +26,7 @@ from mesa.agent import AgentSet
 import numpy as np
 
 from . import outcomes
-from .arrays import bernoulli_positions
+from .arrays import bernoulli_positions, draw_categories
 from .agents import Firm, Household, TrainingInstitution, Village
 from .labour_market import LabourMarket, build_firms
 from .kernels import households as household_kernels
@@ -276,7 +276,7 @@ class EmploymentModel(mesa.Model):
         ill = people_kernels.age_and_find_ill(pop.age, pop.ill, 1.0 / 12.0)
         shares = p.capacity_shares
         codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
-        pop.capacity[turned_adult] = codes[rng.choice(4, len(turned_adult), p=[shares.full, shares.half, shares.weak, shares.none])]
+        pop.capacity[turned_adult] = codes[draw_categories(rng, [shares.full, shares.half, shares.weak, shares.none], len(turned_adult))]
         gone_over_age = gone_over_age[pop.capacity[gone_over_age] < Capacity.NONE]
         pop.capacity[gone_over_age] = Capacity.OVER_AGE
         pop.capacity[exit_] = Capacity.NONE

@@ -21,6 +21,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from .arrays import draw_categories
 from .schema import CAPACITIES, SECTORS, SKILLS, TRADES, Scenario
 
 
@@ -281,8 +282,8 @@ def build_population(p: Scenario, scale: float, rng: np.random.Generator) -> Pop
         adult = age[first] < pop.working_age_min_years
 
     capacity = _draw_capacity(pop, age, rng)
-    trade = rng.choice(len(TRADES), n, p=list(pop.trade_shares.model_dump().values())).astype(np.int8)
-    skill = rng.choice(len(Skill), n, p=[getattr(pop.skill_shares, k) for k in SKILLS]).astype(np.int8)
+    trade = draw_categories(rng, list(pop.trade_shares.model_dump().values()), n).astype(np.int8)
+    skill = draw_categories(rng, [getattr(pop.skill_shares, k) for k in SKILLS], n).astype(np.int8)
     child = age < pop.working_age_min_years
     trade[child] = 0
     skill[child] = Skill.UNSKILLED
@@ -313,7 +314,7 @@ def _draw_ages(pop, n: int, rng: np.random.Generator) -> np.ndarray:
     bands = pop.age_bands.model_dump()
     names = list(bands)
     shares = np.array([bands[k] for k in names])
-    which = rng.choice(len(names), n, p=shares)
+    which = draw_categories(rng, shares, n)
     lo = np.array([BAND_EDGES[k][0] for k in names], float)[which]
     hi = np.array([BAND_EDGES[k][1] for k in names], float)[which]
     return lo + (hi - lo) * rng.random(n)
@@ -325,7 +326,7 @@ def _draw_capacity(pop, age: np.ndarray, rng: np.random.Generator) -> np.ndarray
     shares = pop.capacity_shares
     p = [shares.full, shares.half, shares.weak, shares.none]
     codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
-    capacity = codes[rng.choice(4, n, p=p)]
+    capacity = codes[draw_categories(rng, p, n)]
     old = age >= pop.overage_age_years
     capacity[old] = np.where(
         rng.random(old.sum()) < pop.overage_able_share, Capacity.OVER_AGE, Capacity.NONE

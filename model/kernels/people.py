@@ -182,6 +182,21 @@ def zero_employment_all(hh, able, capacity, channel, employed_channel, zero):
 
 
 @njit(cache=True)
+def categories_of(cdf, u):
+    """For each uniform ``u[k]``, the number of entries of the cumulative
+    shares ``cdf`` at or below it: the category it falls in (what
+    ``np.searchsorted(cdf, u, side="right")`` gives, by a scan of the few
+    categories; :func:`model.arrays.draw_categories`)."""
+    out = np.empty(len(u), np.int64)
+    for k in range(len(u)):
+        c = 0
+        for j in range(len(cdf)):
+            c += cdf[j] <= u[k]
+        out[k] = c
+    return out
+
+
+@njit(cache=True)
 def still_available(people, in_pool, channel, channel_bits):
     """Those of ``people`` with ``in_pool`` set whose channel is one of
     ``channel_bits`` (channels as bits), in order, in one pass

@@ -1,8 +1,9 @@
 """Known answers for the vectorised helpers."""
 
 import numpy as np
+import pytest
 
-from model.arrays import first_k_per_group, stochastic_round
+from model.arrays import draw_categories, first_k_per_group, stochastic_round
 
 
 def test_first_k_per_group_takes_the_smallest_keys():
@@ -23,3 +24,19 @@ def test_stochastic_round_is_unbiased():
     x = stochastic_round(np.full(100_000, 2.3), rng)
     assert set(np.unique(x)) == {2, 3}
     assert abs(x.mean() - 2.3) < 0.01
+
+
+@pytest.mark.parametrize("shares", [[1.0], [0.2, 0.0, 0.8], [0.05] * 20, [0.7, 0.2, 0.1, 0.0]])
+def test_draw_categories_draws_what_numpy_choice_draws(shares):
+    """The same categories as ``rng.choice(len(shares), n, p=shares)`` from
+    the same stream, which is left at the same place."""
+    ours, numpys = np.random.default_rng(11), np.random.default_rng(11)
+    assert np.array_equal(draw_categories(ours, shares, 5000), numpys.choice(len(shares), 5000, p=shares))
+    assert ours.random() == numpys.random()
+
+
+def test_draw_categories_refuses_shares_that_are_not_a_distribution():
+    rng = np.random.default_rng(0)
+    for bad in ([0.5, 0.6], [1.2, -0.2], []):
+        with pytest.raises(ValueError, match="shares"):
+            draw_categories(rng, bad, 3)
