@@ -26,14 +26,14 @@ from mesa.agent import AgentSet
 import numpy as np
 
 from . import outcomes
-from .arrays import bernoulli_positions, draw_categories
+from .arrays import bernoulli_positions
 from .agents import Firm, Household, TrainingInstitution, Village
 from .labour_market import LabourMarket, build_firms
 from .kernels import households as household_kernels
 from .kernels import people as people_kernels
 from .population import (
     EMPLOYED_BITS, EMPLOYED_BY_CHANNEL, ON_POST_BITS, Capacity, Channel, build_population, county_people,
-    is_employed, is_on_post,
+    is_employed, is_on_post, working_age_capacity,
 )
 from .policies import export, monitoring, parks, public_posts, training
 from .scenario import LoadedScenario, as_scenario
@@ -274,9 +274,7 @@ class EmploymentModel(mesa.Model):
         gone_over_age = self._crossing(p.overage_age_years)
         exit_ = self._crossing(p.labour_exit_age_years)
         ill = people_kernels.age_and_find_ill(pop.age, pop.ill, 1.0 / 12.0)
-        shares = p.capacity_shares
-        codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
-        pop.capacity[turned_adult] = codes[draw_categories(rng, [shares.full, shares.half, shares.weak, shares.none], len(turned_adult))]
+        pop.capacity[turned_adult] = working_age_capacity(p, len(turned_adult), rng)
         gone_over_age = gone_over_age[pop.capacity[gone_over_age] < Capacity.NONE]
         pop.capacity[gone_over_age] = Capacity.OVER_AGE
         pop.capacity[exit_] = Capacity.NONE

@@ -22,7 +22,7 @@ from enum import IntEnum
 import numpy as np
 
 from .arrays import draw_categories
-from .schema import CAPACITIES, SECTORS, SKILLS, TRADES, Scenario
+from .schema import CAPACITIES, SECTORS, SKILLS, Scenario
 
 
 class Capacity(IntEnum):
@@ -320,13 +320,17 @@ def _draw_ages(pop, n: int, rng: np.random.Generator) -> np.ndarray:
     return lo + (hi - lo) * rng.random(n)
 
 
+def working_age_capacity(pop, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Capacity of ``n`` people of working age, drawn with ``capacity_shares``
+    (at the build, and for those who come of working age)."""
+    shares = pop.capacity_shares
+    codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
+    return codes[draw_categories(rng, [shares.full, shares.half, shares.weak, shares.none], n)]
+
+
 def _draw_capacity(pop, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Capacity by age: working-age shares; over-age after 60; none after exit age."""
-    n = len(age)
-    shares = pop.capacity_shares
-    p = [shares.full, shares.half, shares.weak, shares.none]
-    codes = np.array([Capacity.FULL, Capacity.HALF, Capacity.WEAK, Capacity.NONE], np.int8)
-    capacity = codes[draw_categories(rng, p, n)]
+    capacity = working_age_capacity(pop, len(age), rng)
     old = age >= pop.overage_age_years
     capacity[old] = np.where(
         rng.random(old.sum()) < pop.overage_able_share, Capacity.OVER_AGE, Capacity.NONE

@@ -211,16 +211,6 @@ def still_available(people, in_pool, channel, channel_bits):
 
 
 @njit(cache=True)
-def count_in_channel_by(channel, code, key, n_keys):
-    """People in one channel (a rare one: trainees), counted by ``key``."""
-    out = np.zeros(n_keys, np.int64)
-    for i in range(len(channel)):
-        if channel[i] == code:  # rare: a branch that is seldom taken costs little
-            out[key[i]] += 1
-    return out
-
-
-@njit(cache=True)
 def take_at_random(members, a, b, take, u, used, out, n):
     """Appends to ``out`` (from ``n``) ``take`` of ``members[a:b]`` chosen
     uniformly at random, by a partial Fisher-Yates shuffle of that slice in

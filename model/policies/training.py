@@ -109,11 +109,9 @@ def free_seats(model, trainees: np.ndarray | None = None) -> np.ndarray:
     """
     pop = model.pop
     if trainees is None:
-        training_now = int(Channel.TRAINING)
-        held = people_kernels.count_in_channel_by(pop.channel, training_now, pop.institution, len(model.institutions))
-    else:
-        trainees = trainees[pop.channel[trainees] == Channel.TRAINING]
-        held = np.bincount(pop.institution[trainees], minlength=len(model.institutions))
+        trainees = np.flatnonzero(pop.channel == Channel.TRAINING)
+    trainees = trainees[pop.channel[trainees] == Channel.TRAINING]
+    held = np.bincount(pop.institution[trainees], minlength=len(model.institutions))
     return np.maximum(0, model.training_seats - held)
 
 
