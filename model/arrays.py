@@ -97,3 +97,10 @@ def lookup(values: np.ndarray, members, size: int) -> np.ndarray:
     table = np.zeros(size, bool)
     table[list(members)] = True
     return table[values]
+
+
+def as_bits(members) -> int:
+    """Small non-negative integer codes as the bits of one integer:
+    ``(bits >> code) & 1`` tests membership, which, unlike a table look-up,
+    lets a compiled loop vectorise (the kernels' channel and capacity sets)."""
+    return sum(1 << int(c) for c in set(members))

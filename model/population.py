@@ -21,7 +21,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from .arrays import draw_categories
+from .arrays import as_bits, draw_categories
 from .schema import CAPACITIES, SECTORS, SKILLS, Scenario
 
 
@@ -107,10 +107,10 @@ EMPLOYED_BY_CHANNEL = _EMPLOYED
 """``EMPLOYED_BY_CHANNEL[channel]``: that channel is employment (for the kernels)."""
 ON_POST_BY_CHANNEL = _ON_POST
 """``ON_POST_BY_CHANNEL[channel]``: that channel is a public post (for the kernels)."""
-EMPLOYED_BITS = sum(1 << int(c) for c in EMPLOYMENT_CHANNELS)
-"""The employment channels as bits, ``(EMPLOYED_BITS >> channel) & 1``: a
-test that, unlike a table look-up, lets a compiled loop vectorise."""
-ON_POST_BITS = sum(1 << int(c) for c in POST_CHANNELS)
+EMPLOYED_BITS = as_bits(EMPLOYMENT_CHANNELS)
+"""The employment channels as bits, ``(EMPLOYED_BITS >> channel) & 1``
+(:func:`model.arrays.as_bits`)."""
+ON_POST_BITS = as_bits(POST_CHANNELS)
 """The public posts as bits (as :data:`EMPLOYED_BITS`)."""
 COUNTY_POSTS = (Channel.AGENCY_POST, Channel.CLEARING_POST)
 """Posts held by counties; the other posts are held by villages (:mod:`model.policies.public_posts`)."""

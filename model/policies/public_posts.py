@@ -35,13 +35,13 @@ import functools
 
 import numpy as np
 
-from ..arrays import lookup
+from ..arrays import as_bits, lookup
 from ..kernels import posts as posts_kernels
 from ..population import COUNTY_POSTS, POST_CHANNELS, Capacity, Channel
 
 WEAK_LABOUR = (Capacity.HALF, Capacity.WEAK, Capacity.OVER_AGE)
 MAINTENANCE_FIRST = (Capacity.WEAK, Capacity.OVER_AGE)
-_WEAK_BITS = sum(1 << int(c) for c in WEAK_LABOUR)
+_WEAK_BITS = as_bits(WEAK_LABOUR)
 REGULAR_POSTS = (Channel.MAINTENANCE_POST, Channel.VILLAGE_POST, Channel.AGENCY_POST)
 CLEARING_ORDER = (Channel.VILLAGE_POST, Channel.MAINTENANCE_POST, Channel.AGENCY_POST, Channel.CLEARING_POST)
 

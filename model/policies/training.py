@@ -38,14 +38,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import first_k_per_group, logistic, lookup, stochastic_round
+from ..arrays import as_bits, first_k_per_group, logistic, lookup, stochastic_round
 from ..kernels import households as household_kernels
 from ..kernels import people as people_kernels
 from ..population import Capacity, Channel, Skill, is_market_work
 from ..schema import SECTORS
 
 UNDEREMPLOYED = (Channel.NONE, Channel.HOME_PIECEWORK, Channel.VILLAGE_POST, Channel.MAINTENANCE_POST)
-_UNDEREMPLOYED_BITS = sum(1 << int(c) for c in UNDEREMPLOYED)
+_UNDEREMPLOYED_BITS = as_bits(UNDEREMPLOYED)
 
 
 def takeup_probability(p) -> float:

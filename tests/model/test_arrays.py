@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.arrays import draw_categories, first_k_per_group, stochastic_round
+from model.arrays import as_bits, draw_categories, first_k_per_group, stochastic_round
 
 
 def test_first_k_per_group_takes_the_smallest_keys():
@@ -40,3 +40,9 @@ def test_draw_categories_refuses_shares_that_are_not_a_distribution():
     for bad in ([0.5, 0.6], [1.2, -0.2], []):
         with pytest.raises(ValueError, match="shares"):
             draw_categories(rng, bad, 3)
+
+
+def test_as_bits_sets_one_bit_per_code_and_tests_membership():
+    bits = as_bits([0, 2, 2, 5])  # a repeated code sets its bit once
+    assert bits == 0b100101
+    assert [(bits >> c) & 1 for c in range(7)] == [1, 0, 1, 0, 0, 1, 0]
